@@ -1,0 +1,79 @@
+"""Parsing of single values: money exact to the cent, dates, booleans, regions, hashes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from transforms.regions import belgian_region
+from transforms.values import ValueParseError, content_hash, parse_bool, parse_date, parse_money
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.732084396E7", Decimal("17320843.96")),  # Java E-notation, as in the real project.json
+        ("5.240167584E7", Decimal("52401675.84")),
+        ("101058.75", Decimal("101058.75")),
+        ("88000000", Decimal("88000000.00")),
+        ("642942.5", Decimal("642942.50")),
+        ("1234,5", Decimal("1234.50")),
+        ("0", Decimal("0.00")),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_money_is_exact_to_the_cent(text: str | None, expected: Decimal | None) -> None:
+    assert parse_money(text) == expected
+
+
+@pytest.mark.parametrize("text", ["xxxxx", "12.3.4", "NaN", "Infinity"])
+def test_parse_money_rejects_non_amounts_with_a_typed_error(text: str) -> None:
+    with pytest.raises(ValueParseError, match="amount"):
+        parse_money(text)
+
+
+def test_parse_date_reads_iso_dates_and_rejects_others() -> None:
+    assert parse_date("2018-10-31") == date(2018, 10, 31)
+    assert parse_date("2025-08-26 16:19:52") == date(2025, 8, 26)
+    assert parse_date("") is None
+    with pytest.raises(ValueParseError):
+        parse_date("31/10/2018")
+
+
+def test_parse_bool() -> None:
+    assert parse_bool("true") is True
+    assert parse_bool("false") is False
+    assert parse_bool("") is None
+    with pytest.raises(ValueParseError):
+        parse_bool("maybe")
+
+
+@pytest.mark.parametrize(
+    ("country", "nuts", "postcode", "region"),
+    [
+        ("BE", "BE242", "3000", "flanders"),  # KU Leuven in RE4DY
+        ("BE", "BE100", "1040", "brussels"),  # SolDAC's Brussels participant
+        ("BE", None, "3001", "flanders"),  # no NUTS (2021 JSON export): by postcode
+        ("BE", None, "9000", "flanders"),
+        ("BE", None, "1000", "brussels"),
+        ("BE", None, "1348", "wallonia"),
+        ("BE", None, "4000", "wallonia"),
+        ("BE", "BE310", None, "wallonia"),
+        ("NL", None, "5600", None),
+        ("BE", None, None, None),
+    ],
+)
+def test_belgian_region_by_nuts_then_postcode(
+    country: str, nuts: str | None, postcode: str | None, region: str | None
+) -> None:
+    assert belgian_region(country, nuts, postcode) == region
+
+
+def test_content_hash_ignores_key_order_whitespace_and_volatile_fields() -> None:
+    a = {"id": "1", "title": "Twin ", "contentUpdateDate": "2025-01-01"}
+    b = {"contentUpdateDate": "2025-12-06", "title": "Twin", "id": "1"}
+    assert content_hash(a, exclude=["contentUpdateDate"]) == content_hash(b, exclude=["contentUpdateDate"])
+    assert content_hash(a) != content_hash(b)

@@ -1,0 +1,139 @@
+"""Staging of CORDIS records: rename, cast, hash. A record that cannot be cast is quarantined with its
+reason, never dropped silently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from transforms.regions import belgian_region
+from transforms.values import (
+    ValueParseError,
+    content_hash,
+    parse_bool,
+    parse_date,
+    parse_int,
+    parse_money,
+)
+
+SOURCE = "cordis"
+VOLATILE_FIELDS = ("contentUpdateDate", "lastUpdateDate", "source_file")
+
+QUARANTINE_COLUMNS = ["source", "entity", "source_file", "record_key", "reason"]
+
+Record = Mapping[str, str | None]
+
+# staged column -> (raw field, caster); casters take text and return a typed value or raise.
+PROJECT_COLUMNS: dict[str, tuple[str, Callable[[str | None], Any]]] = {
+    "source_id": ("id", lambda v: v),
+    "rcn": ("rcn", lambda v: v),
+    "acronym": ("acronym", lambda v: v),
+    "title": ("title", lambda v: v),
+    "programme": ("frameworkProgramme", lambda v: v.strip().upper() if v else v),
+    "funding_scheme": ("fundingScheme", lambda v: v),
+    "status": ("status", lambda v: v.strip().upper() if v else v),
+    "start_date": ("startDate", parse_date),
+    "end_date": ("endDate", parse_date),
+    "total_cost_eur": ("totalCost", parse_money),
+    "ec_max_contribution_eur": ("ecMaxContribution", parse_money),
+    "topics": ("topics", lambda v: v),
+    "master_call": ("masterCall", lambda v: v),
+    "sub_call": ("subCall", lambda v: v),
+    "objective": ("objective", lambda v: v),
+    "content_update_date": ("contentUpdateDate", lambda v: v),
+}
+
+PARTICIPATION_COLUMNS: dict[str, tuple[str, Callable[[str | None], Any]]] = {
+    "project_source_id": ("projectID", lambda v: v),
+    "organisation_id": ("organisationID", lambda v: v),
+    "role": ("role", lambda v: v.strip() if v else v),
+    "order_no": ("order", parse_int),
+    "name": ("name", lambda v: v),
+    "short_name": ("shortName", lambda v: v),
+    "vat_number": ("vatNumber", lambda v: v),
+    "country": ("country", lambda v: v.strip().upper() if v else v),
+    "city": ("city", lambda v: v),
+    "post_code": ("postCode", lambda v: v),
+    "street": ("street", lambda v: v),
+    "nuts_code": ("nutsCode", lambda v: v),
+    "activity_type": ("activityType", lambda v: v),
+    "sme": ("SME", parse_bool),
+    "ec_contribution_eur": ("ecContribution", parse_money),
+    "net_ec_contribution_eur": ("netEcContribution", parse_money),
+    "total_cost_eur": ("totalCost", parse_money),
+    "end_of_participation": ("endOfParticipation", parse_bool),
+}
+
+PROJECT_FRAME_COLUMNS = ["source", *PROJECT_COLUMNS, "source_file", "record_hash"]
+PARTICIPATION_FRAME_COLUMNS = ["source", *PARTICIPATION_COLUMNS, "region", "source_file", "record_hash"]
+
+
+def _cast(
+    record: Record, columns: Mapping[str, tuple[str, Callable[[str | None], Any]]]
+) -> tuple[dict[str, Any], list[str]]:
+    row: dict[str, Any] = {}
+    problems: list[str] = []
+    for column, (field, caster) in columns.items():
+        try:
+            row[column] = caster(record.get(field))
+        except ValueParseError as exc:
+            problems.append(f"{field}: {exc}")
+    return row, problems
+
+
+def _stage(
+    records: Iterable[Record],
+    columns: Mapping[str, tuple[str, Callable[[str | None], Any]]],
+    entity: str,
+    key_fields: tuple[str, ...],
+    required: tuple[str, ...],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
+    quarantined: list[dict[str, Any]] = []
+    for record in records:
+        row, problems = _cast(record, columns)
+        problems += [f"{field}: missing" for field in required if not record.get(field)]
+        key = "/".join(str(record.get(field)) for field in key_fields)
+        if problems:
+            quarantined.append(
+                {
+                    "source": SOURCE,
+                    "entity": entity,
+                    "source_file": record.get("source_file"),
+                    "record_key": key,
+                    "reason": "; ".join(problems),
+                }
+            )
+            continue
+        row["source"] = SOURCE
+        row["source_file"] = record.get("source_file")
+        row["record_hash"] = content_hash(record, exclude=VOLATILE_FIELDS)
+        rows.append(row)
+    return rows, quarantined
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    # object dtype keeps Decimal money and date values exact; strings stay Python str.
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def stage_projects(records: Iterable[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(stg_cordis__projects rows, quarantined rows)."""
+    rows, quarantined = _stage(records, PROJECT_COLUMNS, "project", ("id",), required=("id",))
+    return _frame(rows, PROJECT_FRAME_COLUMNS), pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
+
+
+def stage_participations(records: Iterable[Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(stg_cordis__participations rows with each organisation's Belgian region, quarantined rows)."""
+    rows, quarantined = _stage(
+        records,
+        PARTICIPATION_COLUMNS,
+        "participation",
+        ("projectID", "organisationID", "role", "order"),
+        required=("projectID", "organisationID", "role"),
+    )
+    for row in rows:
+        row["region"] = belgian_region(row["country"], row["nuts_code"], row["post_code"])
+    return _frame(rows, PARTICIPATION_FRAME_COLUMNS), pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)

@@ -1,0 +1,53 @@
+"""Industry 4.0 relevance, explainable: each match names its rule (theme), the term and the field.
+
+The taxonomy is the versioned CSV ``transforms/taxonomy/industry40_terms.csv``: ``text`` patterns are
+matched as whole words, case-insensitively, in title, objective and keywords; ``topic`` patterns as
+substrings of topic and call identifiers."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+TAXONOMY_CSV = Path(__file__).with_name("taxonomy") / "industry40_terms.csv"
+TEXT_FIELDS = ("title", "objective", "keywords")
+TOPIC_FIELDS = ("topics", "master_call", "sub_call")
+
+
+@dataclass(frozen=True)
+class Rule:
+    theme: str
+    field: str
+    pattern: str
+    regex: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def load_rules(path: Path = TAXONOMY_CSV) -> tuple[Rule, ...]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rules = []
+    for row in rows:
+        pattern = row["pattern"]
+        if row["field"] == "text":
+            regex = re.compile(r"(?<![\w])" + re.escape(pattern) + r"s?(?![\w])", re.IGNORECASE)
+        else:
+            regex = re.compile(re.escape(pattern), re.IGNORECASE)
+        rules.append(Rule(row["theme"], row["field"], pattern, regex))
+    return tuple(rules)
+
+
+def relevance(record: dict[str, object]) -> tuple[bool, str | None]:
+    """(is_industry40, reasons) for one project; reasons read 'theme: field ~ "term"' joined by '; '."""
+    reasons: list[str] = []
+    for rule in load_rules():
+        fields = TEXT_FIELDS if rule.field == "text" else TOPIC_FIELDS
+        for field in fields:
+            value = record.get(field)
+            if isinstance(value, str) and rule.regex.search(value):
+                reasons.append(f'{rule.theme}: {field} ~ "{rule.pattern}"')
+                break
+    return bool(reasons), "; ".join(dict.fromkeys(reasons)) or None

@@ -1,0 +1,54 @@
+"""The run ledger (``etl_run``): one row per refresh, written at its start and at its end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
+
+from warehouse.schema import etl_run
+
+
+def start_run(engine: Engine, run_id: str, flow_name: str, sources: str, programmes: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(etl_run).values(
+                run_id=run_id,
+                flow_name=flow_name,
+                started_at=datetime.now(UTC),
+                status="running",
+                sources=sources,
+                programmes=programmes,
+            )
+        )
+
+
+def finish_run(
+    engine: Engine,
+    run_id: str,
+    status: str,
+    rows_read: int | None = None,
+    rows_written: int | None = None,
+    dq_passed: bool | None = None,
+    error: str | None = None,
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(etl_run)
+            .where(etl_run.c.run_id == run_id)
+            .values(
+                finished_at=datetime.now(UTC),
+                status=status,
+                rows_read=rows_read,
+                rows_written=rows_written,
+                dq_passed=dq_passed,
+                error=error,
+            )
+        )
+
+
+def get_run(engine: Engine, run_id: str) -> dict[str, object] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(etl_run).where(etl_run.c.run_id == run_id)).mappings().first()
+    return dict(row) if row else None
