@@ -41,12 +41,17 @@ def refresh_inventory(sources: list[str] | None = None, programmes: list[str] | 
     tasks.start_run(settings, run_id, FLOW_NAME, ",".join(chosen_sources), ",".join(chosen_programmes))
     outcome: dict = {"rows_read": 0, "rows_written": 0, "dq_passed": None}
     try:
+        retries = settings.extract_task_retries
         cordis_future = (
-            tasks.extract_cordis.submit(settings, chosen_programmes, run_date)
+            tasks.extract_cordis.with_options(retries=retries).submit(settings, chosen_programmes, run_date)
             if "cordis" in chosen_sources
             else None
         )
-        vlaio_future = tasks.extract_vlaio.submit(settings, run_date) if "vlaio" in chosen_sources else None
+        vlaio_future = (
+            tasks.extract_vlaio.with_options(retries=retries).submit(settings, run_date)
+            if "vlaio" in chosen_sources
+            else None
+        )
         cordis_files = cordis_future.result() if cordis_future else []
         vlaio_files = vlaio_future.result() if vlaio_future else []
         tasks.record_manifest(settings, run_id, [*cordis_files, *vlaio_files])

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from quality.gate import GateResult, validate_staged_projects
 
 import extractors.cordis as cordis
 import extractors.vlaio as vlaio
 from extractors.http import make_session
 from extractors.landing import LandedFile
 from inventory.config import Settings
+from quality.gate import GateResult, validate_staged_projects
 from transforms.cordis import stage_participations, stage_projects
 from transforms.inventory import build_mart_inventory
 from transforms.vlaio import stage_pages

@@ -21,6 +21,7 @@ DEFAULTS: dict[str, str] = {
     "INVENTORY_SOURCES": "cordis,vlaio",
     "INVENTORY_HTTP_TIMEOUT_S": "60",
     "INVENTORY_HTTP_RETRIES": "4",
+    "INVENTORY_EXTRACT_TASK_RETRIES": "2",
 }
 
 # Prefect and GX read these at import time; they must be in place before either is imported.
@@ -48,6 +49,7 @@ class Settings:
     sources: tuple[str, ...]
     http_timeout_s: float
     http_retries: int
+    extract_task_retries: int
 
     @property
     def raw_dir(self) -> Path:
@@ -75,6 +77,7 @@ def load_settings() -> Settings:
         sources=_split(_get("INVENTORY_SOURCES")),
         http_timeout_s=float(_get("INVENTORY_HTTP_TIMEOUT_S")),
         http_retries=int(_get("INVENTORY_HTTP_RETRIES")),
+        extract_task_retries=int(_get("INVENTORY_EXTRACT_TASK_RETRIES")),
     )
 
 

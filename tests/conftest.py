@@ -59,6 +59,7 @@ def inventory_env(tmp_path: Path, served_mirror: dict[str, str], monkeypatch: py
     monkeypatch.setenv("INVENTORY_DATA_DIR", str(data_dir))
     monkeypatch.setenv("INVENTORY_DB_URL", f"sqlite:///{data_dir / 'warehouse.sqlite'}")
     monkeypatch.setenv("INVENTORY_HTTP_RETRIES", "1")
+    monkeypatch.setenv("INVENTORY_EXTRACT_TASK_RETRIES", "0")
     for name, value in served_mirror.items():
         monkeypatch.setenv(name, value)
     return data_dir

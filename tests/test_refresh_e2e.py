@@ -185,3 +185,22 @@ def test_cli_demo_prints_a_summary_and_a_failed_refresh_exits_non_zero(
     assert failed.returncode == 1
     assert "cordis-h2020projects-json.zip" in failed.stderr
     assert "left as they were" in failed.stderr
+
+
+def test_an_unreachable_source_fails_the_run_with_the_url(
+    prefect_api_url: str, inventory_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("CORDIS_BASE_URL", f"http://127.0.0.1:{closed}")
+    monkeypatch.setenv("INVENTORY_SOURCES", "cordis")
+    state = _refresh()
+    assert state.is_failed()
+    with make_engine(os.environ["INVENTORY_DB_URL"]).connect() as conn:
+        last = conn.execute(select(etl_run)).mappings().one()
+    assert last["status"] == "failed"
+    assert "source unavailable" in last["error"]
+    assert f"127.0.0.1:{closed}/data/cordis-HORIZONprojects-xml.zip" in last["error"]
