@@ -68,7 +68,8 @@ def refresh_inventory(sources: list[str] | None = None, programmes: list[str] | 
                 raise QualityGateError(gate.summary())
 
         outcome["rows_written"] = tasks.merge(settings, run_id, staged, pages)
-        mart_rows = tasks.publish_marts(settings)
+        published = tasks.publish_marts(settings, run_id)
+        outcome["rows_written"] += sum(published.history_rows.values())
     except QualityGateError as exc:
         tasks.finish_run(settings, run_id, status="blocked", error=str(exc), **outcome)
         raise
@@ -82,7 +83,9 @@ def refresh_inventory(sources: list[str] | None = None, programmes: list[str] | 
         "run_date": run_date.isoformat(),
         "sources": list(chosen_sources),
         "programmes": list(chosen_programmes),
-        "mart_rows": mart_rows,
+        "mart_rows": published.mart_rows,
+        "history_rows": published.history_rows,
+        "published": published.published,
         "dq_passed": outcome["dq_passed"],
         "rows_read": outcome["rows_read"],
         "rows_written": outcome["rows_written"],

@@ -17,11 +17,13 @@ from extractors.landing import LandedFile
 from inventory.config import Settings
 from quality.gate import GateResult, validate_staged_projects
 from transforms.cordis import stage_participations, stage_projects
-from transforms.inventory import build_mart_inventory
+from transforms.core import build_core
+from transforms.marts import build_marts
 from transforms.vlaio import stage_pages
-from warehouse import ledger, loads, marts
+from warehouse import ledger, loads, publish
 from warehouse.engine import make_engine
 from warehouse.migrate import upgrade
+from warehouse.publish import PublishResult
 
 
 @dataclass
@@ -95,11 +97,15 @@ def merge(settings: Settings, run_id: str, staged: StagedCordis | None, pages: p
 
 
 @task(cache_policy=NO_CACHE)
-def publish_marts(settings: Settings) -> dict[str, int]:
+def publish_marts(settings: Settings, run_id: str) -> PublishResult:
+    """Core (with history) and marts from everything staged, published in one transaction; nothing at all
+    when staging holds nothing new (an unchanged night writes zero rows)."""
     engine = make_engine(settings.db_url)
-    projects, participations = marts.read_staged_cordis(engine)
-    marts.publish_mart_inventory(engine, build_mart_inventory(projects, participations))
-    return marts.mart_row_counts(engine)
+    if not publish.needs_publish(engine):
+        return PublishResult(history_rows={}, mart_rows=publish.mart_row_counts(engine), published=False)
+    staged = publish.read_staged(engine)
+    core = build_core(staged.cordis_projects, staged.cordis_participations)
+    return publish.publish(engine, run_id, core.tables(), build_marts(core))
 
 
 @task(cache_policy=NO_CACHE)

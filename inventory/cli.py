@@ -41,6 +41,8 @@ def _print_summary(summary: dict) -> None:
                f"quarantined: {summary['quarantined']}")  # fmt: skip
     verdict = {True: "passed", False: "FAILED", None: "not run"}[summary["dq_passed"]]
     typer.echo(f"  data quality: {verdict}")
+    if not summary.get("published", True):
+        typer.echo("  nothing changed in the sources: marts left as they were")
     for mart, count in summary["mart_rows"].items():
         typer.echo(f"  {mart}: {count} rows")
 

@@ -10,7 +10,9 @@ import os
 import subprocess
 import sys
 import zipfile
+from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from tests.independent import expected_from_sources
 from warehouse.engine import make_engine
 from warehouse.schema import (
     etl_run,
+    mart_funding_by_year,
     mart_inventory,
     raw_manifest,
     stg_cordis__participations,
@@ -68,6 +71,40 @@ def _assert_mart_matches_sources(db_url: str) -> None:
     assert sum(1 for row in mart.values() if row["flemish_organisations"]) > 0
 
 
+def _assert_yearly_funding_matches_sources(db_url: str) -> None:
+    """Per project and year: the EU and Flemish amounts equal an independent pro-rata-by-days split (within
+    the one cent that rounding may move), and the years sum to the totals exactly."""
+    expected = expected_from_sources()
+    with make_engine(db_url).connect() as conn:
+        rows = (
+            conn.execute(select(mart_funding_by_year).where(mart_funding_by_year.c.source == "cordis"))
+            .mappings()
+            .all()
+        )
+        periods = dict(
+            (row.source_id, (row.start_date, row.end_date))
+            for row in conn.execute(
+                select(mart_inventory.c.source_id, mart_inventory.c.start_date, mart_inventory.c.end_date)
+            )
+        )
+    by_project: dict[str, list] = {}
+    for row in rows:
+        by_project.setdefault(row["project_key"].split(":", 1)[1], []).append(row)
+    assert set(by_project) == set(expected.projects)
+    for source_id, (eu, _total, flemish, _orgs) in expected.projects.items():
+        years = by_project[source_id]
+        assert sum(r["eu_contribution_eur"] for r in years) == eu, source_id
+        assert sum(r["flemish_contribution_eur"] for r in years) == flemish, source_id
+        start, end = periods[source_id]
+        days = (end - start).days + 1
+        for r in years:
+            first, last = max(start, date(r["year"], 1, 1)), min(end, date(r["year"], 12, 31))
+            share = Fraction((last - first).days + 1, days)
+            assert abs(Fraction(r["eu_contribution_eur"]) - Fraction(eu) * share) <= Fraction(1, 100), (
+                source_id
+            )
+
+
 def test_refresh_fills_the_warehouse_with_the_source_figures_and_reruns_without_duplicates(
     prefect_api_url: str, inventory_env: Path
 ) -> None:
@@ -75,9 +112,11 @@ def test_refresh_fills_the_warehouse_with_the_source_figures_and_reruns_without_
     state = _refresh()
     assert state.is_completed(), state.message
     summary = state.result()
-    assert summary["mart_rows"] == {"mart_inventory": 31}
+    assert summary["mart_rows"]["mart_inventory"] == 31
+    assert summary["mart_rows"]["mart_participations"] == expected_from_sources().participations
     assert summary["dq_passed"] is True and summary["quarantined"] == 0
     _assert_mart_matches_sources(db_url)
+    _assert_yearly_funding_matches_sources(db_url)
 
     relevant = {row["acronym"]: row for row in _mart(db_url) if row["is_industry40"]}
     assert "TWIN-TRANSITION" in relevant["RAASCEMAN"]["industry40_reasons"]

@@ -43,6 +43,8 @@ PROJECT_COLUMNS: dict[str, tuple[str, Callable[[str | None], Any]]] = {
     "sub_call": ("subCall", lambda v: v),
     "objective": ("objective", lambda v: v),
     "content_update_date": ("contentUpdateDate", lambda v: v),
+    "keywords": ("keywords", lambda v: v),
+    "result_ids": ("results", lambda v: v),
 }
 
 PARTICIPATION_COLUMNS: dict[str, tuple[str, Callable[[str | None], Any]]] = {

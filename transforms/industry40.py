@@ -40,14 +40,19 @@ def load_rules(path: Path = TAXONOMY_CSV) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def relevance(record: dict[str, object]) -> tuple[bool, str | None]:
-    """(is_industry40, reasons) for one project; reasons read 'theme: field ~ "term"' joined by '; '."""
-    reasons: list[str] = []
+def matches(record: dict[str, object]) -> list[dict[str, str]]:
+    """Every taxonomy rule that matches the record: theme, field and term (first matching field per rule)."""
+    found: list[dict[str, str]] = []
     for rule in load_rules():
         fields = TEXT_FIELDS if rule.field == "text" else TOPIC_FIELDS
         for field in fields:
             value = record.get(field)
             if isinstance(value, str) and rule.regex.search(value):
-                reasons.append(f'{rule.theme}: {field} ~ "{rule.pattern}"')
+                found.append({"theme": rule.theme, "field": field, "term": rule.pattern})
                 break
-    return bool(reasons), "; ".join(dict.fromkeys(reasons)) or None
+    return found
+
+
+def themes() -> list[str]:
+    """Every theme of the taxonomy, in its order (the rows of the theme-gap mart)."""
+    return list(dict.fromkeys(rule.theme for rule in load_rules()))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table, delete, insert, tuple_
+from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse.schema import (
@@ -59,21 +60,47 @@ def record_quarantine(engine: Engine, run_id: str, frame: pd.DataFrame) -> int:
 
 
 def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participations: pd.DataFrame) -> int:
-    """Upsert staged CORDIS projects and replace the participations of those projects, in one transaction."""
+    """Upsert the staged CORDIS projects whose content hash changed, and replace the participations of the
+    projects whose set of participations changed; one transaction. Returns the rows written (an unchanged
+    dump writes none)."""
     project_rows = _records(projects, run_id)
     participation_rows = _records(participations, run_id)
+    projects_table, parts_table = stg_cordis__projects, stg_cordis__participations
     with engine.begin() as conn:
-        _replace_by_key(conn, stg_cordis__projects, ("source", "source_id"), project_rows)
-        project_ids = sorted({row["source_id"] for row in project_rows})
-        for chunk in _chunks(project_ids):
-            conn.execute(
-                delete(stg_cordis__participations).where(
-                    stg_cordis__participations.c.project_source_id.in_(chunk)
-                )
-            )
-        for chunk in _chunks(participation_rows, 5000):
-            conn.execute(insert(stg_cordis__participations), list(chunk))
-    return len(project_rows) + len(participation_rows)
+        stored = dict(conn.execute(select(projects_table.c.source_id, projects_table.c.record_hash)).all())
+        changed = [row for row in project_rows if stored.get(row["source_id"]) != row["record_hash"]]
+        _replace_by_key(conn, projects_table, ("source", "source_id"), changed)
+
+        def part_key(row: Mapping[str, Any]) -> tuple:
+            return (row["organisation_id"], row["role"], row["order_no"], row["record_hash"])
+
+        stored_parts: dict[str, set[tuple]] = defaultdict(set)
+        columns = (
+            parts_table.c.organisation_id,
+            parts_table.c.role,
+            parts_table.c.order_no,
+            parts_table.c.record_hash,
+        )
+        for row in conn.execute(select(parts_table.c.project_source_id, *columns)):
+            stored_parts[row[0]].add(tuple(row[1:]))
+        incoming: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in participation_rows:
+            incoming[row["project_source_id"]].append(row)
+        project_ids = {row["source_id"] for row in project_rows} | set(incoming)
+        to_replace = sorted(
+            pid
+            for pid in project_ids
+            if {part_key(row) for row in incoming.get(pid, [])} != stored_parts.get(pid, set())
+        )
+        written = len(changed)
+        for pid in to_replace:
+            written += len({part_key(row) for row in incoming.get(pid, [])} ^ stored_parts.get(pid, set()))
+        for chunk in _chunks(to_replace):
+            conn.execute(delete(parts_table).where(parts_table.c.project_source_id.in_(chunk)))
+        rows = [row for pid in to_replace for row in incoming.get(pid, [])]
+        for chunk in _chunks(rows, 5000):
+            conn.execute(insert(parts_table), list(chunk))
+    return written
 
 
 def merge_vlaio_pages(engine: Engine, run_id: str, pages: pd.DataFrame) -> int:

@@ -104,6 +104,8 @@ stg_cordis__projects = Table(
     Column("source_file", Text),
     Column("record_hash", String(64), nullable=False),
     Column("run_id", String(64), nullable=False),
+    Column("keywords", Text),
+    Column("result_ids", Text, comment="';'-joined ids of the project's results (XML), NULL when not given"),
     PrimaryKeyConstraint("source", "source_id"),
     comment="CORDIS projects, typed and renamed",
 )
@@ -157,27 +159,278 @@ stg_vlaio__pages = Table(
     comment="VLAIO pages, one row per URL",
 )
 
+
+def _history_columns() -> list[Column]:
+    """Slowly-changing-dimension type 2: a row is one version of an entity, valid in [valid_from, valid_to)."""
+    return [
+        Column(
+            "valid_from", DateTime(timezone=True), nullable=False, comment="When this version became current"
+        ),
+        Column(
+            "valid_to",
+            DateTime(timezone=True),
+            comment="When it was replaced or removed (NULL: still current)",
+        ),
+        Column("is_current", Boolean, nullable=False, comment="True for the current version"),
+        Column("run_id", String(64), nullable=False, comment="Run that wrote this version"),
+    ]
+
+
+core_projects = Table(
+    "core_projects",
+    metadata,
+    Column("project_key", String(80), nullable=False, comment="'<source>:<source_id>'"),
+    Column("source", String(20), nullable=False),
+    Column("source_id", String(80), nullable=False),
+    Column("acronym", Text),
+    Column("title", Text),
+    Column("programme", String(40)),
+    Column("funding_scheme", String(100)),
+    Column("status", String(20)),
+    Column("start_date", Date),
+    Column("end_date", Date),
+    Money("total_cost_eur", "Total cost of the project"),
+    Money("eu_contribution_eur", "Maximum EU contribution"),
+    Money("vlaio_subsidy_eur", "VLAIO subsidy, when the source states it per project"),
+    Column("themes", Text, comment="Industry 4.0 themes, '; '-separated"),
+    Column("sectors", Text, comment="Sectors, '; '-separated (VLAIO)"),
+    Column("n_results", Integer, comment="Results (deliverables, publications) CORDIS lists"),
+    Column("is_industry40", Boolean, nullable=False),
+    Column("industry40_reasons", Text),
+    Column("source_url", Text),
+    Column("last_run_id", String(64), comment="Run that last staged the source record"),
+    Column("record_hash", String(64), nullable=False),
+    *_history_columns(),
+    PrimaryKeyConstraint("project_key", "valid_from"),
+    comment="Projects of every source, with history (SCD2)",
+)
+
+core_organisations = Table(
+    "core_organisations",
+    metadata,
+    Column("organisation_key", String(200), nullable=False, comment="Resolved organisation"),
+    Column("name", Text),
+    Column("short_name", Text),
+    Column("vat_number", String(60)),
+    Column("country", String(20)),
+    Column("city", Text),
+    Column("post_code", String(40)),
+    Column("nuts_code", String(10)),
+    Column("region", String(20)),
+    Column("activity_type", String(10)),
+    Column("aliases", Text, comment="Every name the sources use for it, '; '-separated"),
+    Column("record_hash", String(64), nullable=False),
+    *_history_columns(),
+    PrimaryKeyConstraint("organisation_key", "valid_from"),
+    comment="Resolved organisations, with history (SCD2)",
+)
+
+core_participations = Table(
+    "core_participations",
+    metadata,
+    Column("project_key", String(80), nullable=False),
+    Column(
+        "source_organisation_ref",
+        String(250),
+        nullable=False,
+        comment="The organisation as the source names it",
+    ),
+    Column("role", String(40), nullable=False),
+    Column("order_no", Integer, nullable=False),
+    Column("organisation_key", String(200), nullable=False),
+    Column("organisation_name", Text),
+    Column("country", String(20)),
+    Column("region", String(20)),
+    Money("ec_contribution_eur", "EU contribution to this participant"),
+    Money("net_ec_contribution_eur", "Net EU contribution"),
+    Money("total_cost_eur", "Participant's total cost"),
+    Column("record_hash", String(64), nullable=False),
+    *_history_columns(),
+    PrimaryKeyConstraint("project_key", "source_organisation_ref", "role", "order_no", "valid_from"),
+    comment="Participations of organisations in projects, with history (SCD2)",
+)
+
+core_project_themes = Table(
+    "core_project_themes",
+    metadata,
+    Column("project_key", String(80), nullable=False),
+    Column("theme", String(80), nullable=False),
+    Column("field", String(40), nullable=False, comment="Field where the term was found"),
+    Column("term", String(200), nullable=False, comment="Taxonomy term that matched"),
+    PrimaryKeyConstraint("project_key", "theme"),
+    comment="Industry 4.0 themes of the current projects and why",
+)
+
+core_yearly_funding = Table(
+    "core_yearly_funding",
+    metadata,
+    Column("project_key", String(80), nullable=False),
+    Column("year", Integer, nullable=False),
+    Money("eu_contribution_eur", "EU contribution in the year (pro rata by days)"),
+    Money("flemish_contribution_eur", "EU contribution to Flemish participants in the year"),
+    Money("vlaio_subsidy_eur", "VLAIO subsidy in the year"),
+    PrimaryKeyConstraint("project_key", "year"),
+    comment="Funding of the current projects per calendar year, cents conserved",
+)
+
+org_resolution = Table(
+    "org_resolution",
+    metadata,
+    Column("source", String(20), nullable=False),
+    Column("source_ref", String(250), nullable=False),
+    Column("source_name", Text),
+    Column("organisation_key", String(200), nullable=False),
+    Column("rule", String(20), nullable=False, comment="cordis_id | vat | alias | name | new"),
+    Column("matched_on", Text, comment="The id, VAT number or normalised name the rule matched"),
+    PrimaryKeyConstraint("source", "source_ref"),
+    comment="Every organisation merge decision with its rule",
+)
+
+org_near_matches = Table(
+    "org_near_matches",
+    metadata,
+    Column("organisation_key_a", String(200), nullable=False),
+    Column("name_a", Text),
+    Column("organisation_key_b", String(200), nullable=False),
+    Column("name_b", Text),
+    Column("similarity", Numeric(4, 3)),
+    PrimaryKeyConstraint("organisation_key_a", "organisation_key_b"),
+    comment="Close but unmerged organisation names, for a person to decide",
+)
+
+HISTORY_KEYS: dict[str, tuple[str, ...]] = {
+    "core_projects": ("project_key",),
+    "core_organisations": ("organisation_key",),
+    "core_participations": ("project_key", "source_organisation_ref", "role", "order_no"),
+}
 mart_inventory = Table(
     "mart_inventory",
     metadata,
     Column("project_key", String(80), primary_key=True, comment="'<source>:<source_id>'"),
     Column("source", String(20), nullable=False, comment="cordis | vlaio"),
-    Column("source_id", String(40), nullable=False, comment="The project's id at its source"),
-    Column("acronym", Text),
-    Column("title", Text),
-    Column("programme", String(20), comment="HORIZON, H2020, FP7 or the VLAIO measure"),
-    Column("funding_scheme", String(100)),
-    Column("start_date", Date),
-    Column("end_date", Date),
+    Column("source_id", String(80), nullable=False, comment="The project's id at its source"),
+    Column("acronym", Text, comment="Project acronym"),
+    Column("title", Text, comment="Project title"),
+    Column("programme", String(40), comment="HORIZON, H2020, FP7 or the VLAIO measure"),
+    Column("funding_scheme", String(100), comment="CORDIS funding scheme or VLAIO instrument"),
+    Column("status", String(20), comment="SIGNED, CLOSED, ONG, TERMINATED (CORDIS)"),
+    Column("start_date", Date, comment="Start of the project"),
+    Column("end_date", Date, comment="End of the project"),
     Money("total_cost_eur", "Total cost of the project"),
     Money("eu_contribution_eur", "Maximum EU contribution to the project"),
     Money("flemish_contribution_eur", "EU contribution to the project's Flemish participants"),
+    Money("vlaio_subsidy_eur", "VLAIO subsidy of the project, when the source states it per project"),
     Column("flemish_organisations", Integer, nullable=False, comment="Distinct Flemish participants"),
-    Column("is_industry40", Boolean, nullable=False),
+    Column(
+        "is_flemish", Boolean, nullable=False, comment="A VLAIO project or one with a Flemish participant"
+    ),
+    Column(
+        "is_industry40",
+        Boolean,
+        nullable=False,
+        comment="Matched the Industry 4.0 taxonomy (or is a proeftuin)",
+    ),
     Column("industry40_reasons", Text, comment="Which taxonomy rule matched which term in which field"),
-    Column("source_url", Text),
+    Column("themes", Text, comment="Industry 4.0 themes, '; '-separated"),
+    Column("sectors", Text, comment="Sectors, '; '-separated (VLAIO)"),
+    Column("source_url", Text, comment="The project's page at its source"),
     Column("last_run_id", String(64), nullable=False, comment="Run that last wrote the project's source row"),
     comment="One row per project: the inventory",
 )
 
-MARTS = (mart_inventory,)
+mart_funding_by_year = Table(
+    "mart_funding_by_year",
+    metadata,
+    Column("project_key", String(80), nullable=False, comment="Project (or VLAIO batch, 'vlaio:batch-N')"),
+    Column("year", Integer, nullable=False, comment="Calendar year"),
+    Column("source", String(20), nullable=False, comment="cordis | vlaio"),
+    Money("eu_contribution_eur", "EU contribution in the year, pro rata by days"),
+    Money("flemish_contribution_eur", "EU contribution to Flemish participants in the year"),
+    Money("vlaio_subsidy_eur", "VLAIO subsidy in the year (as the source splits it, else pro rata)"),
+    Column("theme", String(80), comment="The project's first Industry 4.0 theme"),
+    PrimaryKeyConstraint("project_key", "year"),
+    comment="Funding per project and calendar year; yearly amounts sum to the totals to the cent",
+)
+
+mart_organisations = Table(
+    "mart_organisations",
+    metadata,
+    Column("organisation_key", String(200), primary_key=True, comment="Resolved organisation"),
+    Column("name", Text, comment="Legal name (CORDIS) or the name the source uses"),
+    Column("aliases", Text, comment="Every name the sources use, '; '-separated"),
+    Column("country", String(20), comment="Country code"),
+    Column("region", String(20), comment="flanders | brussels | wallonia for Belgian organisations"),
+    Column("n_projects", Integer, nullable=False, comment="Projects it takes part in"),
+    Column(
+        "n_industry40_projects", Integer, nullable=False, comment="Industry 4.0 projects it takes part in"
+    ),
+    Money("total_ec_contribution_eur", "EU contribution it received over all its participations"),
+    comment="One row per resolved organisation",
+)
+
+mart_participations = Table(
+    "mart_participations",
+    metadata,
+    Column("project_key", String(80), nullable=False, comment="Project"),
+    Column(
+        "source_organisation_ref",
+        String(250),
+        nullable=False,
+        comment="The organisation as the source names it",
+    ),
+    Column(
+        "role", String(40), nullable=False, comment="coordinator, participant, thirdParty, uitvoerder, ..."
+    ),
+    Column("order_no", Integer, nullable=False, comment="Order of the participant in the project"),
+    Column("organisation_key", String(200), nullable=False, comment="Resolved organisation"),
+    Column("organisation_name", Text, comment="Name as the source gives it"),
+    Column("country", String(20), comment="Country code"),
+    Column("region", String(20), comment="flanders | brussels | wallonia for Belgian organisations"),
+    Money("ec_contribution_eur", "EU contribution to this participant"),
+    Column("source", String(20), nullable=False, comment="cordis | vlaio"),
+    PrimaryKeyConstraint("project_key", "source_organisation_ref", "role", "order_no"),
+    comment="One row per participation of an organisation in a project",
+)
+
+mart_theme_gaps = Table(
+    "mart_theme_gaps",
+    metadata,
+    Column("theme", String(80), nullable=False, comment="Industry 4.0 theme of the taxonomy"),
+    Column("year", Integer, nullable=False, comment="Calendar year"),
+    Column("sector", String(80), nullable=False, comment="Sector ('unspecified' when the source gives none)"),
+    Column(
+        "n_projects", Integer, nullable=False, comment="Flemish Industry 4.0 projects running (0 = a gap)"
+    ),
+    Money("eu_contribution_eur", "EU contribution in the year (themes overlap: do not sum over themes)"),
+    Money("flemish_contribution_eur", "EU contribution to Flemish participants in the year"),
+    Money("vlaio_subsidy_eur", "VLAIO subsidy in the year"),
+    PrimaryKeyConstraint("theme", "year", "sector"),
+    comment="Themes x years x sectors with counts and amounts, zeros included so gaps are visible",
+)
+
+mart_nl_cooperation = Table(
+    "mart_nl_cooperation",
+    metadata,
+    Column("project_key", String(80), primary_key=True, comment="Project"),
+    Column("acronym", Text, comment="Project acronym"),
+    Column("title", Text, comment="Project title"),
+    Column("start_date", Date, comment="Start of the project"),
+    Column("end_date", Date, comment="End of the project"),
+    Column("start_year", Integer, comment="Year the project started"),
+    Column("is_industry40", Boolean, nullable=False, comment="Matched the Industry 4.0 taxonomy"),
+    Column("n_flemish_organisations", Integer, nullable=False, comment="Distinct Flemish participants"),
+    Column("n_dutch_organisations", Integer, nullable=False, comment="Distinct Dutch participants"),
+    Money("flemish_contribution_eur", "EU contribution to the Flemish participants"),
+    Money("dutch_contribution_eur", "EU contribution to the Dutch participants"),
+    Column("dutch_organisations", Text, comment="Dutch participants, '; '-separated"),
+    comment="Projects with both Flemish and Dutch partners",
+)
+
+MARTS = (
+    mart_inventory,
+    mart_funding_by_year,
+    mart_organisations,
+    mart_participations,
+    mart_theme_gaps,
+    mart_nl_cooperation,
+)

@@ -1,0 +1,358 @@
+"""The core layer: projects, organisations, participations, themes and yearly funding, built from every
+staged source. Pure: staged DataFrames in, core DataFrames out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+
+from extractors.cordis.settings import PROJECT_URL
+from transforms.funding import split_evenly, split_pro_rata
+from transforms.industry40 import matches
+from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution, resolve_organisations
+from transforms.regions import FLANDERS
+from transforms.values import content_hash
+
+ZERO = Decimal("0.00")
+
+CORE_PROJECT_COLUMNS = [
+    "project_key", "source", "source_id", "acronym", "title", "programme", "funding_scheme", "status",
+    "start_date", "end_date", "total_cost_eur", "eu_contribution_eur", "vlaio_subsidy_eur", "themes", "sectors",
+    "n_results", "is_industry40", "industry40_reasons", "source_url", "last_run_id", "record_hash",
+]  # fmt: skip
+CORE_ORGANISATION_COLUMNS = [
+    "organisation_key", "name", "short_name", "vat_number", "country", "city", "post_code", "nuts_code",
+    "region", "activity_type", "aliases", "record_hash",
+]  # fmt: skip
+CORE_PARTICIPATION_COLUMNS = [
+    "project_key", "source_organisation_ref", "role", "order_no", "organisation_key", "organisation_name",
+    "country", "region", "ec_contribution_eur", "net_ec_contribution_eur", "total_cost_eur", "record_hash",
+]  # fmt: skip
+THEME_COLUMNS = ["project_key", "theme", "field", "term"]
+YEARLY_COLUMNS = [
+    "project_key",
+    "year",
+    "eu_contribution_eur",
+    "flemish_contribution_eur",
+    "vlaio_subsidy_eur",
+]
+
+# Participation key (natural): project, the organisation as the source names it, role, order.
+PARTICIPATION_KEY = ["project_key", "source_organisation_ref", "role", "order_no"]
+
+
+@dataclass
+class Core:
+    projects: pd.DataFrame
+    organisations: pd.DataFrame
+    participations: pd.DataFrame
+    themes: pd.DataFrame
+    yearly_funding: pd.DataFrame
+    resolution_decisions: pd.DataFrame
+    near_matches: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The frames by warehouse table name."""
+        return {
+            "core_projects": self.projects,
+            "core_organisations": self.organisations,
+            "core_participations": self.participations,
+            "core_project_themes": self.themes,
+            "core_yearly_funding": self.yearly_funding,
+            "org_resolution": self.resolution_decisions,
+            "org_near_matches": self.near_matches,
+        }
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def _hash(row: dict, columns: list[str]) -> str:
+    return content_hash(
+        {column: row[column] for column in columns if column not in ("record_hash", "last_run_id")}
+    )
+
+
+def _none_if_missing(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+def _cordis_projects(staged: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    projects, themes = [], []
+    for project in staged.to_dict("records"):
+        key = f"cordis:{project['source_id']}"
+        found = matches(project)
+        themes += [{"project_key": key, **match} for match in found]
+        projects.append(
+            {
+                "project_key": key,
+                "source": "cordis",
+                "source_id": project["source_id"],
+                "acronym": project["acronym"],
+                "title": project["title"],
+                "programme": project["programme"],
+                "funding_scheme": project["funding_scheme"],
+                "status": project["status"],
+                "start_date": project["start_date"],
+                "end_date": project["end_date"],
+                "total_cost_eur": project["total_cost_eur"],
+                "eu_contribution_eur": project["ec_max_contribution_eur"],
+                "vlaio_subsidy_eur": None,
+                "themes": "; ".join(dict.fromkeys(m["theme"] for m in found)) or None,
+                "sectors": None,
+                "n_results": len(project["result_ids"].split(";")) if project.get("result_ids") else None,
+                "is_industry40": bool(found),
+                "industry40_reasons": "; ".join(dict.fromkeys(_reason(m) for m in found)) or None,
+                "source_url": PROJECT_URL.format(id=project["source_id"]),
+                "last_run_id": project.get("run_id"),
+            }
+        )
+    return projects, themes
+
+
+def _reason(match: dict) -> str:
+    return f'{match["theme"]}: {match["field"]} ~ "{match["term"]}"'
+
+
+def _vlaio_projects(staged: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    projects, themes = [], []
+    for project in staged.to_dict("records"):
+        key = f"vlaio:{project['source_id']}"
+        found = matches(
+            {
+                "title": project.get("title"),
+                "objective": project.get("focus"),
+                "keywords": project.get("themes"),
+            }
+        )
+        themes += [{"project_key": key, **match} for match in found]
+        projects.append(
+            {
+                "project_key": key,
+                "source": "vlaio",
+                "source_id": project["source_id"],
+                "acronym": project.get("acronym"),
+                "title": project.get("title"),
+                "programme": project.get("programme"),
+                "funding_scheme": project.get("funding_scheme"),
+                "status": project.get("status"),
+                "start_date": project.get("start_date"),
+                "end_date": project.get("end_date"),
+                "total_cost_eur": _none_if_missing(project.get("total_cost_eur")),
+                "eu_contribution_eur": None,
+                "vlaio_subsidy_eur": _none_if_missing(project.get("subsidy_eur")),
+                "themes": "; ".join(dict.fromkeys(m["theme"] for m in found)) or None,
+                "sectors": project.get("sectors"),
+                "n_results": None,
+                # every proeftuin is an Industry 4.0 measure by definition; the matches add the themes
+                "is_industry40": True,
+                "industry40_reasons": "; ".join(
+                    [
+                        'measure: programme ~ "proeftuin Industrie 4.0"',
+                        *dict.fromkeys(_reason(m) for m in found),
+                    ]
+                ),
+                "source_url": project.get("source_url"),
+                "last_run_id": project.get("run_id"),
+            }
+        )
+    return projects, themes
+
+
+def build_core(
+    cordis_projects: pd.DataFrame,
+    cordis_participations: pd.DataFrame,
+    vlaio_projects: pd.DataFrame | None = None,
+    vlaio_organisations: pd.DataFrame | None = None,
+    vlaio_batches: pd.DataFrame | None = None,
+) -> Core:
+    """Every core table from the staged sources.
+
+    ``vlaio_organisations``: project_source_id, name, role, order (as the page names them).
+    ``vlaio_batches``: batch-level subsidies that the sources give only as a total (batch, title,
+    total_subsidy_eur, years as 'YYYY-YYYY', split 'even'|'pro_rata', source)."""
+    vlaio_projects = vlaio_projects if vlaio_projects is not None else pd.DataFrame()
+    vlaio_organisations = (
+        vlaio_organisations
+        if vlaio_organisations is not None
+        else pd.DataFrame(columns=["project_source_id", "name", "role", "order"])
+    )
+    project_rows, theme_rows = _cordis_projects(cordis_projects)
+    if not vlaio_projects.empty:
+        more_projects, more_themes = _vlaio_projects(vlaio_projects)
+        project_rows += more_projects
+        theme_rows += more_themes
+
+    named = pd.DataFrame(
+        {
+            "source": "vlaio",
+            "source_ref": [
+                f"{r['project_source_id']}/{r['name']}" for r in vlaio_organisations.to_dict("records")
+            ],
+            "name": list(vlaio_organisations["name"]),
+            "country": "BE",
+        },
+        columns=["source", "source_ref", "name", "country"],
+    )
+    resolution = resolve_organisations(cordis_participations, named)
+    participations = _participations(cordis_participations, vlaio_organisations, resolution)
+    organisations = _organisations(cordis_participations, participations, resolution)
+
+    projects = _frame(project_rows, CORE_PROJECT_COLUMNS)
+    _add_flemish_region_to_vlaio(participations, organisations)
+    yearly = _yearly_funding(projects, participations, vlaio_batches)
+    for frame, columns in ((projects, CORE_PROJECT_COLUMNS), (organisations, CORE_ORGANISATION_COLUMNS),
+                           (participations, CORE_PARTICIPATION_COLUMNS)):  # fmt: skip
+        frame["record_hash"] = [_hash(row, columns) for row in frame.to_dict("records")]
+    return Core(
+        projects=projects,
+        organisations=organisations,
+        participations=participations,
+        themes=_frame(theme_rows, THEME_COLUMNS)
+        .drop_duplicates(["project_key", "theme"])
+        .reset_index(drop=True),
+        yearly_funding=yearly,
+        resolution_decisions=resolution.decisions.reindex(columns=DECISION_COLUMNS),
+        near_matches=resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
+    )
+
+
+def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resolution) -> pd.DataFrame:
+    rows = []
+    for p in cordis.to_dict("records"):
+        ref = str(p["organisation_id"])
+        rows.append(
+            {
+                "project_key": f"cordis:{p['project_source_id']}",
+                "source_organisation_ref": f"cordis:{ref}",
+                "role": p["role"],
+                "order_no": int(p["order_no"]) if p["order_no"] is not None else 0,
+                "organisation_key": resolution.key_of[("cordis", ref)],
+                "organisation_name": p["name"],
+                "country": p["country"],
+                "region": p["region"],
+                "ec_contribution_eur": p["ec_contribution_eur"],
+                "net_ec_contribution_eur": p["net_ec_contribution_eur"],
+                "total_cost_eur": p["total_cost_eur"],
+            }
+        )
+    for p in vlaio.to_dict("records"):
+        ref = f"{p['project_source_id']}/{p['name']}"
+        rows.append(
+            {
+                "project_key": f"vlaio:{p['project_source_id']}",
+                "source_organisation_ref": f"vlaio:{p['name']}",
+                "role": p["role"],
+                "order_no": int(p["order"]) if p.get("order") is not None else 0,
+                "organisation_key": resolution.key_of[("vlaio", ref)],
+                "organisation_name": p["name"],
+                "country": "BE",
+                "region": None,
+                "ec_contribution_eur": None,
+                "net_ec_contribution_eur": None,
+                "total_cost_eur": None,
+            }
+        )
+    frame = _frame(rows, CORE_PARTICIPATION_COLUMNS)
+    return frame.drop_duplicates(PARTICIPATION_KEY).reset_index(drop=True)
+
+
+def _organisations(
+    cordis: pd.DataFrame, participations: pd.DataFrame, resolution: Resolution
+) -> pd.DataFrame:
+    """One row per resolved organisation; attributes from its lowest-PIC CORDIS record when it has one."""
+    by_ref = {f"cordis:{row['organisation_id']}": row for row in cordis.to_dict("records")}
+    aliases: dict[str, dict[str, None]] = {}
+    refs: dict[str, list[str]] = {}
+    for p in participations.to_dict("records"):
+        aliases.setdefault(p["organisation_key"], {})[p["organisation_name"]] = None
+        refs.setdefault(p["organisation_key"], []).append(p["source_organisation_ref"])
+    rows = []
+    for key in sorted(refs):
+        cordis_refs = sorted({r for r in refs[key] if r in by_ref}, key=lambda r: (len(r), r))
+        source = by_ref[cordis_refs[0]] if cordis_refs else {}
+        names = [name for name in aliases[key] if name]
+        rows.append(
+            {
+                "organisation_key": key,
+                "name": source.get("name") or (names[0] if names else key),
+                "short_name": source.get("short_name"),
+                "vat_number": source.get("vat_number"),
+                "country": source.get("country") or "BE",
+                "city": source.get("city"),
+                "post_code": source.get("post_code"),
+                "nuts_code": source.get("nuts_code"),
+                "region": source.get("region"),
+                "activity_type": source.get("activity_type"),
+                "aliases": "; ".join(sorted(set(names))) or None,
+            }
+        )
+    return _frame(rows, CORE_ORGANISATION_COLUMNS)
+
+
+def _add_flemish_region_to_vlaio(participations: pd.DataFrame, organisations: pd.DataFrame) -> None:
+    """A VLAIO participation takes the region of its resolved organisation (known when it also is a CORDIS
+    participant), so the Flemish filter treats both sources the same way."""
+    region_of = dict(zip(organisations["organisation_key"], organisations["region"], strict=True))
+    vlaio = participations["project_key"].str.startswith("vlaio:")
+    participations.loc[vlaio, "region"] = participations.loc[vlaio, "organisation_key"].map(region_of)
+
+
+def flemish_totals(participations: pd.DataFrame) -> dict[str, tuple[Decimal, int]]:
+    """project_key -> (EU contribution to Flemish participations, distinct Flemish organisations)."""
+    totals: dict[str, tuple[Decimal, set[str]]] = {}
+    for p in participations[participations["region"] == FLANDERS].to_dict("records"):
+        amount, orgs = totals.get(p["project_key"], (ZERO, set()))
+        totals[p["project_key"]] = (
+            amount + (p["ec_contribution_eur"] or ZERO),
+            orgs | {p["organisation_key"]},
+        )
+    return {key: (amount, len(orgs)) for key, (amount, orgs) in totals.items()}
+
+
+def _yearly_funding(
+    projects: pd.DataFrame, participations: pd.DataFrame, batches: pd.DataFrame | None
+) -> pd.DataFrame:
+    flemish = flemish_totals(participations)
+    parts: dict[tuple[str, int], dict[str, Decimal]] = {}
+
+    def add(key: str, column: str, split: dict[int, Decimal]) -> None:
+        for year, amount in split.items():
+            parts.setdefault((key, year), {})[column] = amount
+
+    for p in projects.to_dict("records"):
+        start, end = p["start_date"], p["end_date"]
+        if start is None or end is None or end < start:
+            continue  # no period: no yearly split (the gate reports missing or inverted periods)
+        key = p["project_key"]
+        if p["eu_contribution_eur"] is not None:
+            add(key, "eu_contribution_eur", split_pro_rata(p["eu_contribution_eur"], start, end))
+        if key in flemish:
+            add(key, "flemish_contribution_eur", split_pro_rata(flemish[key][0], start, end))
+        if p["vlaio_subsidy_eur"] is not None:
+            add(key, "vlaio_subsidy_eur", split_pro_rata(p["vlaio_subsidy_eur"], start, end))
+    for batch in (batches if batches is not None else pd.DataFrame()).to_dict("records"):
+        first, last = (int(y) for y in str(batch["years"]).split("-"))
+        years = list(range(first, last + 1))
+        total = Decimal(str(batch["total_subsidy_eur"]))
+        if batch.get("split") == "even":
+            split = split_evenly(total, years)
+        else:
+            from datetime import date
+
+            split = split_pro_rata(total, date(first, 1, 1), date(last, 12, 31))
+        add(f"vlaio:{batch['batch']}", "vlaio_subsidy_eur", split)
+    rows = [
+        {
+            "project_key": key,
+            "year": year,
+            "eu_contribution_eur": values.get("eu_contribution_eur", ZERO),
+            "flemish_contribution_eur": values.get("flemish_contribution_eur", ZERO),
+            "vlaio_subsidy_eur": values.get("vlaio_subsidy_eur", ZERO),
+        }
+        for (key, year), values in sorted(parts.items())
+    ]
+    return _frame(rows, YEARLY_COLUMNS)

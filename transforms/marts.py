@@ -1,0 +1,206 @@
+"""The marts: what BI tools and the report query. Built from the current core rows only; pure."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from transforms.core import ZERO, Core, flemish_totals
+from transforms.industry40 import themes as taxonomy_themes
+from transforms.regions import FLANDERS
+
+MART_COLUMNS: dict[str, list[str]] = {
+    "mart_inventory": [
+        "project_key", "source", "source_id", "acronym", "title", "programme", "funding_scheme", "status",
+        "start_date", "end_date", "total_cost_eur", "eu_contribution_eur", "flemish_contribution_eur",
+        "vlaio_subsidy_eur", "flemish_organisations", "is_flemish", "is_industry40", "industry40_reasons",
+        "themes", "sectors", "source_url", "last_run_id",
+    ],
+    "mart_funding_by_year": [
+        "project_key", "year", "source", "eu_contribution_eur", "flemish_contribution_eur", "vlaio_subsidy_eur",
+        "theme",
+    ],
+    "mart_organisations": [
+        "organisation_key", "name", "aliases", "country", "region", "n_projects", "n_industry40_projects",
+        "total_ec_contribution_eur",
+    ],
+    "mart_participations": [
+        "project_key", "source_organisation_ref", "role", "order_no", "organisation_key", "organisation_name",
+        "country", "region", "ec_contribution_eur", "source",
+    ],
+    "mart_theme_gaps": [
+        "theme", "year", "sector", "n_projects", "eu_contribution_eur", "flemish_contribution_eur",
+        "vlaio_subsidy_eur",
+    ],
+    "mart_nl_cooperation": [
+        "project_key", "acronym", "title", "start_date", "end_date", "start_year", "is_industry40",
+        "n_flemish_organisations", "n_dutch_organisations", "flemish_contribution_eur", "dutch_contribution_eur",
+        "dutch_organisations",
+    ],
+}  # fmt: skip
+
+UNSPECIFIED_SECTOR = "unspecified"
+
+
+def _frame(rows: list[dict], name: str) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=MART_COLUMNS[name], dtype=object)
+
+
+def _primary_theme(themes: str | None) -> str | None:
+    return themes.split("; ")[0] if themes else None
+
+
+def _sectors(sectors: str | None) -> list[str]:
+    return [s.strip() for s in (sectors or "").split(";") if s.strip()] or [UNSPECIFIED_SECTOR]
+
+
+def build_marts(core: Core) -> dict[str, pd.DataFrame]:
+    """Every mart, keyed by table name."""
+    flemish = flemish_totals(core.participations)
+    inventory = _inventory(core, flemish)
+    return {
+        "mart_inventory": inventory,
+        "mart_funding_by_year": _funding_by_year(core),
+        "mart_organisations": _organisations(core),
+        "mart_participations": _participations(core),
+        "mart_theme_gaps": _theme_gaps(core, inventory),
+        "mart_nl_cooperation": _nl_cooperation(core, flemish),
+    }
+
+
+def _inventory(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFrame:
+    rows = []
+    for p in core.projects.to_dict("records"):
+        amount, n_orgs = flemish.get(p["project_key"], (ZERO, 0))
+        rows.append(
+            {
+                **{column: p.get(column) for column in MART_COLUMNS["mart_inventory"]},
+                "flemish_contribution_eur": amount if p["source"] == "cordis" else None,
+                "flemish_organisations": n_orgs,
+                "is_flemish": n_orgs > 0 or p["source"] == "vlaio",
+            }
+        )
+    return _frame(rows, "mart_inventory").sort_values("project_key", ignore_index=True)
+
+
+def _funding_by_year(core: Core) -> pd.DataFrame:
+    theme_of = dict(
+        zip(core.projects["project_key"], core.projects["themes"].map(_primary_theme), strict=True)
+    )
+    rows = [
+        {**y, "source": y["project_key"].split(":", 1)[0], "theme": theme_of.get(y["project_key"])}
+        for y in core.yearly_funding.to_dict("records")
+    ]
+    return _frame(rows, "mart_funding_by_year")
+
+
+def _organisations(core: Core) -> pd.DataFrame:
+    relevant = set(core.projects.loc[core.projects["is_industry40"].astype(bool), "project_key"])
+    stats: dict[str, tuple[set[str], Decimal]] = {}
+    for p in core.participations.to_dict("records"):
+        projects, amount = stats.get(p["organisation_key"], (set(), ZERO))
+        stats[p["organisation_key"]] = (
+            projects | {p["project_key"]},
+            amount + (p["ec_contribution_eur"] or ZERO),
+        )
+    rows = []
+    for org in core.organisations.to_dict("records"):
+        projects, amount = stats.get(org["organisation_key"], (set(), ZERO))
+        rows.append(
+            {
+                **{
+                    column: org.get(column)
+                    for column in ("organisation_key", "name", "aliases", "country", "region")
+                },
+                "n_projects": len(projects),
+                "n_industry40_projects": len(projects & relevant),
+                "total_ec_contribution_eur": amount,
+            }
+        )
+    return _frame(rows, "mart_organisations")
+
+
+def _participations(core: Core) -> pd.DataFrame:
+    frame = core.participations.copy()
+    frame["source"] = frame["project_key"].str.split(":", n=1).str[0]
+    return frame.reindex(columns=MART_COLUMNS["mart_participations"]).astype(object)
+
+
+def _theme_gaps(core: Core, inventory: pd.DataFrame) -> pd.DataFrame:
+    """themes × years × sectors over the Flemish Industry 4.0 projects, zeros included so gaps show."""
+    flemish = inventory[inventory["is_flemish"].astype(bool) & inventory["is_industry40"].astype(bool)]
+    years_of: dict[str, list[dict]] = {}
+    for y in core.yearly_funding.to_dict("records"):
+        years_of.setdefault(y["project_key"], []).append(y)
+    cells: dict[tuple[str, int, str], list] = {}
+    all_years: set[int] = set()
+    all_sectors: set[str] = {UNSPECIFIED_SECTOR}
+    for p in flemish.to_dict("records"):
+        sectors = _sectors(p["sectors"])
+        all_sectors.update(sectors)
+        for y in years_of.get(p["project_key"], []):
+            all_years.add(y["year"])
+            for theme in (p["themes"] or "").split("; "):
+                if not theme:
+                    continue
+                for sector in sectors:
+                    cell = cells.setdefault((theme, y["year"], sector), [set(), ZERO, ZERO, ZERO])
+                    cell[0].add(p["project_key"])
+                    cell[1] += y["eu_contribution_eur"]
+                    cell[2] += y["flemish_contribution_eur"]
+                    cell[3] += y["vlaio_subsidy_eur"]
+    rows = []
+    for theme in taxonomy_themes():
+        for year in sorted(all_years):
+            for sector in sorted(all_sectors):
+                projects, eu, fl, vlaio = cells.get((theme, year, sector), [set(), ZERO, ZERO, ZERO])
+                rows.append(
+                    {
+                        "theme": theme,
+                        "year": year,
+                        "sector": sector,
+                        "n_projects": len(projects),
+                        "eu_contribution_eur": eu,
+                        "flemish_contribution_eur": fl,
+                        "vlaio_subsidy_eur": vlaio,
+                    }
+                )
+    return _frame(rows, "mart_theme_gaps")
+
+
+def _nl_cooperation(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFrame:
+    dutch: dict[str, tuple[set[str], Decimal, set[str]]] = {}
+    for p in core.participations[core.participations["country"] == "NL"].to_dict("records"):
+        orgs, amount, names = dutch.get(p["project_key"], (set(), ZERO, set()))
+        dutch[p["project_key"]] = (
+            orgs | {p["organisation_key"]},
+            amount + (p["ec_contribution_eur"] or ZERO),
+            names | {p["organisation_name"] or p["organisation_key"]},
+        )
+    rows = []
+    for p in core.projects.to_dict("records"):
+        key = p["project_key"]
+        if key not in dutch or key not in flemish:
+            continue
+        orgs, amount, names = dutch[key]
+        rows.append(
+            {
+                "project_key": key,
+                "acronym": p["acronym"],
+                "title": p["title"],
+                "start_date": p["start_date"],
+                "end_date": p["end_date"],
+                "start_year": p["start_date"].year if p["start_date"] else None,
+                "is_industry40": p["is_industry40"],
+                "n_flemish_organisations": flemish[key][1],
+                "n_dutch_organisations": len(orgs),
+                "flemish_contribution_eur": flemish[key][0],
+                "dutch_contribution_eur": amount,
+                "dutch_organisations": "; ".join(sorted(names)),
+            }
+        )
+    return _frame(rows, "mart_nl_cooperation").sort_values("project_key", ignore_index=True)
+
+
+__all__ = ["FLANDERS", "MART_COLUMNS", "build_marts"]

@@ -1,0 +1,199 @@
+"""Organisation resolution across sources and spellings, explainable.
+
+Rules, in order (each merge decision is recorded with the rule that made it):
+1. ``cordis_id``: CORDIS participations with the same organisationID (PIC) are one organisation;
+2. ``vat``: organisations with the same normalised VAT number are one organisation;
+3. ``alias``: a name listed in the curated alias table (``taxonomy/organisation_aliases.csv``) is the
+   organisation of its canonical name;
+4. ``name``: organisations whose normalised legal names are equal are one organisation;
+5. ``new``: a name that matched nothing becomes an organisation of its own.
+Names that are close but not equal (similarity ≥ 0.85 or one contained in the other) are listed as
+near-matches for a person to decide; they are never merged by guess."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+ALIASES_CSV = Path(__file__).with_name("taxonomy") / "organisation_aliases.csv"
+
+_LEGAL_FORMS = {
+    "nv", "bv", "bvba", "vzw", "cvba", "sa", "sprl", "asbl", "srl", "gmbh", "ag", "ltd", "limited", "oy",
+    "ab", "as", "spa", "sl", "inc", "co", "kg",
+}  # fmt: skip
+_PUNCT = re.compile(r"[^\w\s]")
+_SPACE = re.compile(r"\s+")
+
+NEAR_MATCH_THRESHOLD = 0.85
+MAX_BLOCK = 200
+
+DECISION_COLUMNS = ["source", "source_ref", "source_name", "organisation_key", "rule", "matched_on"]
+NEAR_MATCH_COLUMNS = ["organisation_key_a", "name_a", "organisation_key_b", "name_b", "similarity"]
+
+
+def normalise_name(name: str | None) -> str:
+    """Case-, accent-, apostrophe- and punctuation-insensitive name without legal-form words."""
+    if not isinstance(name, str) or not name:
+        return ""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").casefold()
+    text = _PUNCT.sub(" ", text.replace("'", ""))
+    words = [word for word in _SPACE.split(text) if word and word not in _LEGAL_FORMS]
+    return " ".join(words)
+
+
+def normalise_vat(vat: str | None) -> str:
+    return re.sub(r"[^0-9A-Z]", "", vat.upper()) if isinstance(vat, str) else ""
+
+
+@lru_cache(maxsize=1)
+def load_aliases(path: Path = ALIASES_CSV) -> dict[str, str]:
+    """normalised alias -> normalised canonical name."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            normalise_name(row["alias"]): normalise_name(row["canonical_name"])
+            for row in csv.DictReader(handle)
+        }
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: str, b: str) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            # the smaller id wins, so keys stay stable from run to run
+            keep, drop = sorted((root_a, root_b))
+            self.parent[drop] = keep
+
+
+@dataclass
+class Resolution:
+    """The result: which organisation key every source reference maps to, and why."""
+
+    key_of: dict[tuple[str, str], str] = field(
+        default_factory=dict
+    )  # (source, source_ref) -> organisation_key
+    decisions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
+    near_matches: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEAR_MATCH_COLUMNS))
+
+
+def _name_node(country: str | None, normalised: str) -> str:
+    # names only join within one country: "SIEMENS AG" and "SIEMENS SA" are different legal entities
+    return f"name:{(country or '').upper()}:{normalised}"
+
+
+def _key(members: list[str]) -> str:
+    """A stable key: the smallest CORDIS organisationID of the cluster, else its normalised name."""
+    pics = sorted(
+        int(m.split(":", 1)[1]) for m in members if m.startswith("cordis:") and m.split(":", 1)[1].isdigit()
+    )
+    if pics:
+        return f"org:{pics[0]}"
+    cordis_refs = sorted(m.split(":", 1)[1] for m in members if m.startswith("cordis:"))
+    if cordis_refs:
+        return f"org:{cordis_refs[0]}"
+    return "org:" + min(members).rsplit(":", 1)[1].replace(" ", "-")
+
+
+def resolve_organisations(cordis_orgs: pd.DataFrame, named_orgs: pd.DataFrame) -> Resolution:
+    """Resolve CORDIS organisations (columns organisation_id, name, vat_number, country) and organisations known
+    only by name (columns source, source_ref, name, country — e.g. VLAIO's executing organisations, country
+    'BE' when unknown)."""
+    aliases = load_aliases()
+    links = _UnionFind()
+    decided: dict[
+        tuple[str, str], tuple[str, str, str | None, str]
+    ] = {}  # (source, ref) -> (rule, matched, name, node)
+    first_at_vat: dict[str, str] = {}
+    first_at_name: dict[str, str] = {}
+
+    for org in cordis_orgs.drop_duplicates("organisation_id").to_dict("records"):
+        ref = str(org["organisation_id"])
+        node = f"cordis:{ref}"
+        rule, matched = "cordis_id", ref
+        links.find(node)
+        vat = normalise_vat(org.get("vat_number"))
+        if vat:
+            if vat in first_at_vat:
+                links.union(first_at_vat[vat], node)
+                rule, matched = "vat", vat
+            first_at_vat.setdefault(vat, node)
+        normalised = normalise_name(org.get("name"))
+        if normalised:
+            canonical = aliases.get(normalised, normalised)
+            name_node = _name_node(org.get("country"), canonical)
+            if name_node in first_at_name and links.find(first_at_name[name_node]) != links.find(node):
+                rule, matched = "name", canonical
+            first_at_name.setdefault(name_node, node)
+            links.union(node, name_node)
+        decided[("cordis", ref)] = (rule, matched, org.get("name"), node)
+
+    for org in named_orgs.to_dict("records"):
+        normalised = normalise_name(org["name"])
+        canonical = aliases.get(normalised, normalised)
+        name_node = _name_node(org.get("country") or "BE", canonical)
+        if normalised in aliases:
+            rule = "alias"
+        elif name_node in first_at_name:
+            rule = "name"
+        else:
+            rule = "new"
+        first_at_name.setdefault(name_node, name_node)
+        links.find(name_node)
+        decided[(org["source"], str(org["source_ref"]))] = (rule, canonical, org["name"], name_node)
+
+    clusters: dict[str, list[str]] = {}
+    for node in list(links.parent):
+        clusters.setdefault(links.find(node), []).append(node)
+    key_of_root = {root: _key(members) for root, members in clusters.items()}
+
+    resolution = Resolution()
+    rows = []
+    for (source, ref), (rule, matched, name, node) in decided.items():
+        key = key_of_root[links.find(node)]
+        resolution.key_of[(source, ref)] = key
+        rows.append((source, ref, name, key, rule, matched))
+    resolution.decisions = pd.DataFrame(rows, columns=DECISION_COLUMNS)
+    resolution.near_matches = _near_matches(resolution.decisions)
+    return resolution
+
+
+def _near_matches(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of distinct organisations whose normalised names are close, for a person to decide.
+
+    Names are compared only within a block sharing their first word (keeps it linear-ish at 60k projects);
+    blocks larger than ``MAX_BLOCK`` are skipped (such a first word is too common to mean anything)."""
+    names: dict[str, str] = {}
+    for row in decisions.itertuples():
+        names.setdefault(row.organisation_key, row.source_name or "")
+    blocks: dict[str, list[tuple[str, str, str]]] = {}
+    for key, name in sorted(names.items()):
+        normalised = normalise_name(name)
+        if normalised:
+            blocks.setdefault(normalised.split(" ", 1)[0], []).append((key, normalised, name))
+    rows = []
+    for block in blocks.values():
+        if len(block) > MAX_BLOCK:
+            continue
+        for index, (key_a, norm_a, name_a) in enumerate(block):
+            for key_b, norm_b, name_b in block[index + 1 :]:
+                similarity = SequenceMatcher(None, norm_a, norm_b).ratio()
+                contained = f" {norm_a} " in f" {norm_b} " or f" {norm_b} " in f" {norm_a} "
+                if similarity >= NEAR_MATCH_THRESHOLD or contained:
+                    rows.append((key_a, name_a, key_b, name_b, round(similarity, 3)))
+    return pd.DataFrame(rows, columns=NEAR_MATCH_COLUMNS)

@@ -1,0 +1,110 @@
+"""Reading the staging layer, and the publish: core history merge plus every mart, in ONE transaction, so a
+reader sees the previous inventory or the new one, never a mix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy.engine import Connection, Engine
+
+from warehouse.history import merge_history
+from warehouse.schema import (
+    HISTORY_KEYS,
+    MARTS,
+    core_organisations,
+    core_participations,
+    core_project_themes,
+    core_projects,
+    core_yearly_funding,
+    etl_run,
+    metadata,
+    org_near_matches,
+    org_resolution,
+    stg_cordis__participations,
+    stg_cordis__projects,
+)
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Staged:
+    cordis_projects: pd.DataFrame
+    cordis_participations: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    history_rows: dict[str, int]
+    mart_rows: dict[str, int]
+    published: bool = True
+
+
+def _read(conn: Connection, table: Table) -> pd.DataFrame:
+    result = conn.execute(select(table))
+    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()), dtype=object)
+
+
+def read_staged(engine: Engine) -> Staged:
+    """Every staged record (money as Decimal, dates as date), from one consistent snapshot."""
+    with engine.connect() as conn:
+        return Staged(_read(conn, stg_cordis__projects), _read(conn, stg_cordis__participations))
+
+
+def _replace(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
+    conn.execute(delete(table))
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(table), rows[start : start + CHUNK])
+    return len(rows)
+
+
+def publish(
+    engine: Engine, run_id: str, core: dict[str, pd.DataFrame], marts: dict[str, pd.DataFrame]
+) -> PublishResult:
+    """Merge the core entities with history, replace the derived core tables and every mart, atomically.
+
+    ``core`` maps core table names to frames (core_projects, core_organisations, core_participations,
+    core_project_themes, core_yearly_funding, org_resolution, org_near_matches)."""
+    now = datetime.now(UTC)
+    history: dict[str, int] = {}
+    mart_rows: dict[str, int] = {}
+    with engine.begin() as conn:
+        for table in (core_projects, core_organisations, core_participations):
+            change = merge_history(conn, table, HISTORY_KEYS[table.name], core[table.name], run_id, now)
+            history[table.name] = change.rows_written
+        for table in (core_project_themes, core_yearly_funding, org_resolution, org_near_matches):
+            _replace(conn, table, core[table.name])
+        for table in MARTS:
+            mart_rows[table.name] = _replace(conn, table, marts[table.name])
+    return PublishResult(history_rows=history, mart_rows=mart_rows)
+
+
+def needs_publish(engine: Engine) -> bool:
+    """True when staging holds rows that no successful run has published yet (written by this run or left by
+    a run that failed after staging), or a mart is empty while staging is not."""
+    published_runs = select(etl_run.c.run_id).where(etl_run.c.status == "succeeded")
+    with engine.connect() as conn:
+        for table in (stg_cordis__projects, stg_cordis__participations):
+            pending = select(func.count()).select_from(table).where(table.c.run_id.not_in(published_runs))
+            if conn.execute(pending).scalar_one():
+                return True
+        staged = conn.execute(select(func.count()).select_from(stg_cordis__projects)).scalar_one()
+        empty_marts = any(not conn.execute(select(func.count()).select_from(t)).scalar_one() for t in MARTS)
+    return bool(staged) and empty_marts
+
+
+def mart_row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table.name: conn.execute(select(func.count()).select_from(table)).scalar_one() for table in MARTS
+        }
+
+
+def read_table(engine: Engine, name: str) -> pd.DataFrame:
+    """A whole table as a frame (for exports, the report and tests)."""
+    with engine.connect() as conn:
+        return _read(conn, metadata.tables[name])
