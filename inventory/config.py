@@ -22,6 +22,7 @@ DEFAULTS: dict[str, str] = {
     "INVENTORY_HTTP_TIMEOUT_S": "60",
     "INVENTORY_HTTP_RETRIES": "4",
     "INVENTORY_EXTRACT_TASK_RETRIES": "2",
+    "INVENTORY_LOCK_WAIT_S": "1800",
 }
 
 # Prefect and GX read these at import time; they must be in place before either is imported.
@@ -50,6 +51,7 @@ class Settings:
     http_timeout_s: float
     http_retries: int
     extract_task_retries: int
+    lock_wait_s: float
 
     @property
     def raw_dir(self) -> Path:
@@ -78,6 +80,7 @@ def load_settings() -> Settings:
         http_timeout_s=float(_get("INVENTORY_HTTP_TIMEOUT_S")),
         http_retries=int(_get("INVENTORY_HTTP_RETRIES")),
         extract_task_retries=int(_get("INVENTORY_EXTRACT_TASK_RETRIES")),
+        lock_wait_s=float(_get("INVENTORY_LOCK_WAIT_S")),
     )
 
 

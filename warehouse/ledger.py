@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
@@ -32,7 +33,10 @@ def finish_run(
     rows_written: int | None = None,
     dq_passed: bool | None = None,
     error: str | None = None,
+    counts: dict[str, int] | None = None,
+    accepted_drift_by: str | None = None,
 ) -> None:
+    """Close the run's ledger row; ``counts`` becomes the next run's drift baseline when it succeeded."""
     with engine.begin() as conn:
         conn.execute(
             update(etl_run)
@@ -44,6 +48,9 @@ def finish_run(
                 rows_written=rows_written,
                 dq_passed=dq_passed,
                 error=error,
+                counts=json.dumps(counts, sort_keys=True) if counts is not None else None,
+                accepted_drift_by=accepted_drift_by,
+                accepted_drift_at=datetime.now(UTC) if accepted_drift_by else None,
             )
         )
 

@@ -47,7 +47,35 @@ etl_run = Table(
     Column("error", Text),
     Column("sources", String(200)),
     Column("programmes", String(200)),
+    Column("accepted_drift_by", String(100), comment="Who published despite a volume drop (--accept-drift)"),
+    Column("accepted_drift_at", DateTime(timezone=True), comment="When the drift was accepted"),
+    Column("counts", Text, comment="JSON: rows per source entity read by this run (the drift baseline)"),
     comment="Run ledger: one row per refresh",
+)
+
+warehouse_lock = Table(
+    "warehouse_lock",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(200), nullable=False, comment="Run id (or command) holding the lock"),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    comment="SQLite writer lock (PostgreSQL uses an advisory lock instead)",
+)
+
+dq_result = Table(
+    "dq_result",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False, index=True),
+    Column("suite", String(80), nullable=False, comment="Layer and entity, e.g. stg_cordis__projects"),
+    Column("expectation", String(120), nullable=False),
+    Column("column_name", String(200), comment="Column(s) the expectation is about"),
+    Column("success", Boolean, nullable=False),
+    Column("observed", Text, comment="Observed value, e.g. the unexpected values"),
+    Column("severity", String(20), nullable=False, comment="critical (blocks publishing) | warning"),
+    comment="Every data-quality result of every run",
 )
 
 raw_manifest = Table(
