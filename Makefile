@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
+PROJECTS ?= 60000
 
 .PHONY: run test demo lint bench clean-data
 
@@ -28,3 +29,6 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --projects $(PROJECTS)

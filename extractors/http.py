@@ -1,7 +1,20 @@
 """One shared HTTP session for every extractor: timeouts, retries with backoff on 429/5xx honouring
-Retry-After (urllib3's Retry does this), and an identifying User-Agent."""
+Retry-After (urllib3's Retry does this), an identifying User-Agent, at most N requests per second per host,
+and conditional GETs (If-None-Match / If-Modified-Since) for callers that know a previous fetch.
+
+Politeness: ``make_session(rate_per_host=...)`` spaces the requests *sent through that session* to one host
+by at least ``1 / rate_per_host`` seconds (default 2 requests/s), across threads: each request reserves the
+next free slot of its host under a lock and sleeps outside it. The first request to a host goes at once.
+Retries made inside urllib3 after a 429/5xx are spaced by its backoff and the server's Retry-After instead.
+``rate_per_host=None`` (or <= 0) switches the limiter off (tests against loopback may do so)."""
 
 from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -11,10 +24,59 @@ from inventory.errors import SourceUnavailableError
 
 USER_AGENT = "flemish-industry40-inventory/0.1 (+https://github.com/; nightly open-data inventory)"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+DEFAULT_RATE_PER_HOST = 2.0  # requests per second per host
 
 
-def make_session(retries: int = 4, backoff_factor: float = 0.5) -> requests.Session:
-    """A session that retries idempotent requests on connection errors and on 429/5xx."""
+class HostRateLimiter:
+    """Thread-safe pacing: at most ``rate_per_s`` request starts per second for each host."""
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate_per_s <= 0:
+            raise ValueError(f"rate_per_s must be positive, got {rate_per_s}")
+        self.interval = 1.0 / rate_per_s
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+
+    def wait(self, url: str) -> float:
+        """Block until a request to ``url``'s host may start; returns the seconds waited."""
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + self.interval
+        delay = slot - now
+        if delay > 0:
+            self._sleep(delay)
+        return max(delay, 0.0)
+
+
+class PoliteAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` that waits for its host's rate-limiter slot before each request."""
+
+    def __init__(self, limiter: HostRateLimiter | None, **kwargs: Any) -> None:
+        self.limiter = limiter
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if self.limiter is not None and request.url:
+            self.limiter.wait(request.url)
+        return super().send(request, **kwargs)
+
+
+def make_session(
+    retries: int = 4,
+    backoff_factor: float = 0.5,
+    rate_per_host: float | None = DEFAULT_RATE_PER_HOST,
+) -> requests.Session:
+    """A session that retries idempotent requests on connection errors and on 429/5xx, and sends at most
+    ``rate_per_host`` requests per second to any one host (None or <= 0: unlimited)."""
     retry = Retry(
         total=retries,
         connect=retries,
@@ -27,21 +89,43 @@ def make_session(retries: int = 4, backoff_factor: float = 0.5) -> requests.Sess
         respect_retry_after_header=True,
         raise_on_status=False,
     )
+    limiter = HostRateLimiter(rate_per_host) if rate_per_host and rate_per_host > 0 else None
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    # One adapter (one limiter) for both schemes, so the pacing of a host holds whatever the scheme.
+    adapter = PoliteAdapter(limiter, max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
     return session
 
 
-def get(session: requests.Session, url: str, timeout_s: float, stream: bool = False) -> requests.Response:
-    """GET ``url``; any failure left after the retries becomes a ``SourceUnavailableError`` naming the URL."""
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """Validators of a previous fetch as request headers (If-None-Match wins where both are known)."""
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def get(
+    session: requests.Session,
+    url: str,
+    timeout_s: float,
+    stream: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> requests.Response:
+    """GET ``url``; any failure left after the retries becomes a ``SourceUnavailableError`` naming the URL
+    and the HTTP status. A 304 is returned (not raised) when ``headers`` made the request conditional."""
     try:
-        response = session.get(url, timeout=(min(timeout_s, 15.0), timeout_s), stream=stream)
+        response = session.get(
+            url, timeout=(min(timeout_s, 15.0), timeout_s), stream=stream, headers=dict(headers or {})
+        )
     except requests.RequestException as exc:
         raise SourceUnavailableError(url, f"{type(exc).__name__}: {exc}") from exc
-    if response.status_code != 200:
-        response.close()
-        raise SourceUnavailableError(url, f"HTTP {response.status_code}")
-    return response
+    conditional = any(name.lower() in {"if-none-match", "if-modified-since"} for name in headers or {})
+    if response.status_code == 200 or (response.status_code == 304 and conditional):
+        return response
+    response.close()
+    raise SourceUnavailableError(url, f"HTTP {response.status_code}")

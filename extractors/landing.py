@@ -1,5 +1,10 @@
 """The raw landing zone: every fetched file is written to ``<data_dir>/raw/<source>/<run_date>/`` with its
-SHA-256, size and HTTP validators, so any run can be replayed from what was actually read."""
+SHA-256, size and HTTP validators, so any run can be replayed from what was actually read.
+
+A fetch may know the previous successful fetch of the same URL (``PreviousFetch``, filled by the caller from
+the warehouse's ``raw_manifest``). Its validators make the GET conditional; on ``304 Not Modified``, or when
+the body's SHA-256 equals the previous one, nothing new is kept and the returned ``LandedFile`` says
+``unchanged=True`` and points at the previous file: the caller skips parsing it."""
 
 from __future__ import annotations
 
@@ -12,15 +17,30 @@ from pathlib import Path
 
 import requests
 
-from extractors.http import get
+from extractors.http import conditional_headers, get
 from inventory.errors import SourceUnavailableError
 
 CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
+class PreviousFetch:
+    """What the last successful run landed for one URL (a ``raw_manifest`` row)."""
+
+    url: str
+    sha256: str
+    etag: str | None = None
+    last_modified: str | None = None
+    path: str | None = None
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True)
 class LandedFile:
-    """One file in the landing zone and how it was fetched."""
+    """One file in the landing zone and how it was fetched.
+
+    ``unchanged`` is True when the server answered 304 or sent the same bytes as ``PreviousFetch``; then
+    ``path`` and ``sha256`` are the previous file's and ``http_status`` is what the server answered."""
 
     source: str
     url: str
@@ -32,13 +52,25 @@ class LandedFile:
     etag: str | None
     last_modified: str | None
     fetched_at: datetime
+    unchanged: bool = False
 
     def as_row(self) -> dict[str, object]:
-        return asdict(self)
+        """The ``raw_manifest`` columns (``unchanged`` is not one of them)."""
+        row = asdict(self)
+        row.pop("unchanged")
+        return row
 
 
 def landing_dir(raw_dir: Path, source: str, run_date: date) -> Path:
     return raw_dir / source / run_date.isoformat()
+
+
+def _previous_size(previous: PreviousFetch) -> int:
+    if previous.size_bytes is not None:
+        return previous.size_bytes
+    if previous.path and os.path.isfile(previous.path):
+        return os.path.getsize(previous.path)
+    return 0
 
 
 def land(
@@ -48,10 +80,32 @@ def land(
     dest_dir: Path,
     filename: str,
     timeout_s: float,
+    previous: PreviousFetch | None = None,
 ) -> LandedFile:
-    """Stream ``url`` into ``dest_dir/filename`` (atomically: temp file, then rename) and hash it."""
+    """Stream ``url`` into ``dest_dir/filename`` (atomically: temp file, then rename) and hash it.
+
+    With ``previous`` for the same URL, the GET is conditional and an unchanged body is not kept (see the
+    module docstring); a ``previous`` for another URL is ignored."""
+    if previous is not None and previous.url != url:
+        previous = None
+    headers = conditional_headers(previous.etag, previous.last_modified) if previous else None
+    response = get(session, url, timeout_s, stream=True, headers=headers)
+    if response.status_code == 304 and previous is not None:
+        response.close()
+        return LandedFile(
+            source=source,
+            url=url,
+            path=previous.path or "",
+            sha256=previous.sha256,
+            size_bytes=_previous_size(previous),
+            http_status=304,
+            content_type=response.headers.get("Content-Type"),
+            etag=response.headers.get("ETag") or previous.etag,
+            last_modified=response.headers.get("Last-Modified") or previous.last_modified,
+            fetched_at=datetime.now(UTC),
+            unchanged=True,
+        )
     dest_dir.mkdir(parents=True, exist_ok=True)
-    response = get(session, url, timeout_s, stream=True)
     digest = hashlib.sha256()
     size = 0
     fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{filename}.", suffix=".part")
@@ -61,7 +115,14 @@ def land(
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
-        os.replace(tmp_name, dest_dir / filename)
+        sha256 = digest.hexdigest()
+        unchanged = previous is not None and previous.sha256 == sha256
+        if unchanged and previous is not None and previous.path and os.path.isfile(previous.path):
+            Path(tmp_name).unlink()  # same bytes as the file already landed: keep that one only
+            path = previous.path
+        else:
+            os.replace(tmp_name, dest_dir / filename)
+            path = str(dest_dir / filename)
     except requests.RequestException as exc:
         Path(tmp_name).unlink(missing_ok=True)
         raise SourceUnavailableError(url, f"download interrupted: {type(exc).__name__}: {exc}") from exc
@@ -71,12 +132,13 @@ def land(
     return LandedFile(
         source=source,
         url=url,
-        path=str(dest_dir / filename),
-        sha256=digest.hexdigest(),
+        path=path,
+        sha256=sha256,
         size_bytes=size,
         http_status=response.status_code,
         content_type=response.headers.get("Content-Type"),
         etag=response.headers.get("ETag"),
         last_modified=response.headers.get("Last-Modified"),
         fetched_at=datetime.now(UTC),
+        unchanged=unchanged,
     )

@@ -1,8 +1,10 @@
 """Loopback HTTP servers over the recorded sources (``recorded/mirror/<host>/<path>``), one per host, so
 that pointing ``CORDIS_BASE_URL``/``VLAIO_BASE_URL`` at them replays the real sites.
 
-It is a plain static file server with one rule: an extension-less page URL is served from ``<path>.html``,
-so page URLs keep exactly the real sites' shape."""
+It is a plain static file server with two rules: an extension-less page URL is served from ``<path>.html``,
+so page URLs keep exactly the real sites' shape; and a URL with a query string (the CORDIS search listing,
+the per-project detail) is served from ``<path>__<canonical query>.<format>`` when that file exists (see
+``query_variant`` and recorded/README.md)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from inventory.config import REPO_ROOT
 
@@ -21,10 +24,28 @@ RECORDED_MIRROR = REPO_ROOT / "recorded" / "mirror"
 CORDIS_HOST = "cordis.europa.eu"
 VLAIO_HOST = "www.vlaio.be"
 
+# Query parameters that select a recorded response; all others (q, srt, archived, ...) are ignored, so one
+# recorded listing answers whatever query the extractor is configured with.
+QUERY_KEYS = ("num", "p")
+
+
+def query_variant(query: str) -> str:
+    """The file-name suffix that serves a URL's query: ``__`` + the parameters in ``QUERY_KEYS`` sorted by
+    name and urlencoded (nothing when none is present) + ``.`` + the ``format`` parameter (default json).
+    ``?q=...&format=json&p=2&num=3`` -> ``__num=3&p=2.json``; ``?format=xml`` -> ``.xml``."""
+    params = parse_qsl(query, keep_blank_values=True)
+    kept = sorted((name, value) for name, value in params if name in QUERY_KEYS)
+    fmt = next((value for name, value in params if name == "format"), "json")
+    extension = fmt if fmt.isalnum() else "json"
+    return (f"__{urlencode(kept)}" if kept else "") + f".{extension}"
+
 
 class MirrorHandler(SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         translated = super().translate_path(path)
+        query = urlsplit(path).query
+        if query and os.path.isfile(translated.rstrip("/") + query_variant(query)):
+            return translated.rstrip("/") + query_variant(query)
         if not os.path.exists(translated) and os.path.isfile(translated + ".html"):
             return translated + ".html"
         return translated

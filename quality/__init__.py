@@ -1,7 +1,7 @@
-"""Data-quality gate: validates staged frames before anything is published.
+"""Data-quality gate: validates staged, core and mart frames before anything is published.
 
-Import from :mod:`quality.gate`; it is the only module of the project that imports Great Expectations,
-and it does so lazily, so importing this package is cheap.
+Import from :mod:`quality.gate`. Great Expectations is imported by :mod:`quality.gx_engine` only, and
+lazily, so importing this package is cheap. The suites are versioned JSON in ``quality/suites/``.
 """
 
 from quality.gate import ExpectationOutcome, GateResult, validate_staged_projects

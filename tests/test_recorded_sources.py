@@ -1,9 +1,16 @@
 """The recorded sources keep the real bytes, the mirror is rebuilt deterministically from them, and every
-constructed file is labelled as constructed."""
+constructed file is labelled as constructed.
+
+Two documents list the constructed files: ``recorded/README.md`` (CORDIS and the first VLAIO pages) and
+``recorded/VLAIO.md`` (the VLAIO fixtures, kept by the VLAIO extractor's owner); a file listed in either
+counts as listed, and a sha256 line for it may sit in either."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import re
 import shutil
 import subprocess
@@ -18,6 +25,8 @@ RECORDED = Path(__file__).resolve().parents[1] / "recorded"
 SOURCES = RECORDED / "sources"
 MIRROR = RECORDED / "mirror"
 README = RECORDED / "README.md"
+VLAIO_DOC = RECORDED / "VLAIO.md"
+CORDIS_MIRROR = "cordis.europa.eu"
 
 CALL_SLUG = "proeftuin-industrie-40-oproep-2018__hoe-vraag-je-deze-subsidie-aan"
 CALL_EXCERPT = SOURCES / f"vlaio/vlaio.be__{CALL_SLUG}.nl.excerpt.txt"
@@ -37,7 +46,23 @@ EXPECTED_ZIPS = {
     },
 }
 
+# Built by build.py from sources/, constructed, checked for content below and byte-identity by --check.
+CSV_ZIP = "cordis.europa.eu/data/cordis-h2020projects-csv.zip"
+LISTING_PAGES = tuple(f"cordis.europa.eu/search__num=2&p={page}.json" for page in (1, 2, 3))
+DETAILS = {
+    f"cordis.europa.eu/project/id/{pid}.xml": f"cordis/horizon_project_xml/{rcn}.xml"
+    for pid, rcn in (
+        ("101069359", "237915"),
+        ("101058384", "238686"),
+        ("101091792", "243221"),
+        ("101138782", "265433"),
+        ("101178524", "265615"),
+    )
+}
+CORDIS_FILES = {*EXPECTED_ZIPS, CSV_ZIP, *LISTING_PAGES, *DETAILS}
+
 _SPACE = re.compile(r"\s+")
+_HASH_LINE = re.compile(r"^([0-9a-f]{64})  (\S.*)$")
 
 
 def _collapse(text: str) -> str:
@@ -46,6 +71,21 @@ def _collapse(text: str) -> str:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _listing_docs() -> str:
+    """The text of every document that may list a constructed file."""
+    return "\n".join(doc.read_text(encoding="utf-8") for doc in (README, VLAIO_DOC) if doc.is_file())
+
+
+def _documented_hashes() -> dict[str, set[str]]:
+    """path under mirror/ -> the sha256 values the documents give for it."""
+    hashes: dict[str, set[str]] = {}
+    for line in _listing_docs().splitlines():
+        match = _HASH_LINE.match(line.strip())
+        if match:
+            hashes.setdefault(match.group(2), set()).add(match.group(1))
+    return hashes
 
 
 def _manifest() -> dict[str, str]:
@@ -59,7 +99,7 @@ def _soup(path: Path) -> BeautifulSoup:
 
 def test_real_files_keep_the_bytes_recorded_in_the_manifest() -> None:
     manifest = _manifest()
-    assert len(manifest) == 27
+    assert len(manifest) >= 27  # 27 at the spine; others may append theirs
     mismatched = [name for name, digest in manifest.items() if _sha256(SOURCES / name) != digest]
     assert mismatched == []
 
@@ -86,9 +126,67 @@ def test_zip_members_are_exactly_the_real_files(zip_path: str) -> None:
 
 
 def test_mirror_holds_only_the_listed_files() -> None:
+    """The CORDIS folder holds exactly what build.py builds; every other mirror file (the VLAIO fixtures)
+    is listed, by its path under mirror/, in README.md or VLAIO.md."""
     on_disk = {p.relative_to(MIRROR).as_posix() for p in MIRROR.rglob("*") if p.is_file()}
-    pages = {p.relative_to(MIRROR).as_posix() for p in CONSTRUCTED_PAGES}
-    assert on_disk == set(EXPECTED_ZIPS) | pages
+    assert {name for name in on_disk if name.startswith(f"{CORDIS_MIRROR}/")} == CORDIS_FILES
+    assert {p.relative_to(MIRROR).as_posix() for p in CONSTRUCTED_PAGES} <= on_disk
+    docs = _listing_docs()
+    unlisted = sorted(name for name in on_disk - CORDIS_FILES if name not in docs)
+    assert unlisted == []
+
+
+def test_every_cordis_mirror_file_is_listed_in_the_readme_as_constructed() -> None:
+    readme = README.read_text(encoding="utf-8")
+    constructed = readme.split("## Constructed files", 1)[1].split("\n## ", 1)[0]
+    for name in sorted(CORDIS_FILES - set(EXPECTED_ZIPS) - set(LISTING_PAGES) - set(DETAILS)):
+        assert f"`{name}`" in constructed, name
+    assert "`cordis.europa.eu/search__num=2&p=<1,2,3>.json`" in constructed
+    assert "`cordis.europa.eu/project/id/<id>.xml`" in constructed
+
+
+def test_csv_zip_renders_the_real_json_export_as_cordis_style_csv() -> None:
+    with zipfile.ZipFile(MIRROR / CSV_ZIP) as archive:
+        assert archive.namelist() == ["csv/organization.csv", "csv/project.csv"]
+        for member in archive.namelist():
+            raw = archive.read(member)
+            assert raw.startswith("\ufeff".encode()), member
+            text = raw.decode("utf-8-sig")
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+            real = json.loads(
+                (
+                    SOURCES
+                    / "cordis/h2020_json_export"
+                    / member.removeprefix("csv/").replace(".csv", ".json")
+                ).read_bytes(),
+                parse_float=str,
+                parse_int=str,
+            )
+            assert rows[0] == list(real[0])
+            assert len(rows) == len(real) + 1
+            assert text.startswith('"')  # every field quoted, the header too
+            assert rows[1] == [str(v).lower() if isinstance(v, bool) else str(v) for v in real[0].values()]
+
+
+def test_listing_pages_are_labelled_constructed_and_made_of_the_real_projects() -> None:
+    seen = []
+    for page in LISTING_PAGES:
+        body = json.loads((MIRROR / page).read_text(encoding="utf-8"))
+        assert body["_constructed"].startswith("CONSTRUCTED")
+        assert body["result"]["header"]["totalHits"] == "5"
+        hit = body["hits"]["hit"]
+        hits = hit if isinstance(hit, list) else [hit]
+        assert body["result"]["header"]["numHits"] == str(len(hits))
+        seen += [h["project"]["id"] for h in hits]
+    assert isinstance(
+        json.loads((MIRROR / LISTING_PAGES[-1]).read_text(encoding="utf-8"))["hits"]["hit"], dict
+    )
+    assert sorted(seen) == sorted(pid.rsplit("/", 1)[1].removesuffix(".xml") for pid in DETAILS)
+
+
+@pytest.mark.parametrize("detail", sorted(DETAILS))
+def test_detail_documents_are_the_real_files(detail: str) -> None:
+    assert (MIRROR / detail).read_bytes() == (SOURCES / DETAILS[detail]).read_bytes()
 
 
 @pytest.mark.parametrize("page", CONSTRUCTED_PAGES, ids=lambda p: p.name)
@@ -99,7 +197,7 @@ def test_constructed_page_says_so_at_its_top_and_is_listed_in_readme(page: Path)
     first_comment = _soup(page).find(string=lambda s: isinstance(s, Comment))
     assert first_comment is not None
     assert "CONSTRUCTED" in first_comment
-    assert page.relative_to(MIRROR).as_posix() in README.read_text(encoding="utf-8")
+    assert page.relative_to(MIRROR).as_posix() in _listing_docs()
 
 
 @pytest.mark.parametrize("page", CONSTRUCTED_PAGES, ids=lambda p: p.name)
@@ -152,9 +250,15 @@ def test_start_page_quotes_the_origin_verbatim_and_links_as_briefed() -> None:
 
 
 def test_readme_lists_the_current_sha256_of_every_mirror_file() -> None:
-    readme_lines = set(README.read_text(encoding="utf-8").splitlines())
-    files = sorted(p for p in MIRROR.rglob("*") if p.is_file())
-    stale = [p.name for p in files if f"{_sha256(p)}  {p.relative_to(MIRROR).as_posix()}" not in readme_lines]
+    """Every CORDIS mirror file and the two first VLAIO pages need a current sha256 line (README.md or
+    VLAIO.md); any other mirror file that has a sha256 line must have a current one."""
+    documented = _documented_hashes()
+    required = CORDIS_FILES | {p.relative_to(MIRROR).as_posix() for p in CONSTRUCTED_PAGES}
+    stale = []
+    for path in sorted(p for p in MIRROR.rglob("*") if p.is_file()):
+        name = path.relative_to(MIRROR).as_posix()
+        if (name in required or name in documented) and _sha256(path) not in documented.get(name, set()):
+            stale.append(name)
     assert stale == []
 
 

@@ -20,6 +20,10 @@ CALL_PAGE = (
 )
 
 
+def _session():
+    return make_session(retries=0, rate_per_host=None)  # loopback: no politeness spacing needed
+
+
 def test_call_page_yields_its_title_headings_and_real_text() -> None:
     record = parse_page(CALL_PAGE.read_bytes(), "https://www.vlaio.be/x")
     assert record["title"] == "Hoe vraag je deze subsidie aan?"
@@ -43,7 +47,7 @@ def test_empty_page_raises_layout_drift() -> None:
 
 def test_crawl_follows_relevant_same_site_links_only(served_mirror: dict[str, str], tmp_path: Path) -> None:
     base = served_mirror["VLAIO_BASE_URL"]
-    landed = crawl(make_session(retries=0), base, tmp_path / "raw", date(2026, 11, 27), timeout_s=10)
+    landed = crawl(_session(), base, tmp_path / "raw", date(2026, 11, 27), timeout_s=10, delay_s=0)
     urls = [page.url for page in landed]
     assert urls == [
         f"{base}/nl/andere-doelgroepen/industrie-40",
@@ -59,5 +63,5 @@ def test_crawl_follows_relevant_same_site_links_only(served_mirror: dict[str, st
 
 def test_crawl_respects_the_page_budget(served_mirror: dict[str, str], tmp_path: Path) -> None:
     base = served_mirror["VLAIO_BASE_URL"]
-    landed = crawl(make_session(retries=0), base, tmp_path / "raw", date(2026, 11, 27), 10, page_budget=1)
+    landed = crawl(_session(), base, tmp_path / "raw", date(2026, 11, 27), 10, page_budget=1, delay_s=0)
     assert len(landed) == 1

@@ -28,7 +28,8 @@ def _engine(db_url: str):
 def _second_writer_is_refused_then_admitted(db_url: str) -> None:
     first, second = _engine(db_url), _engine(db_url)
     with (
-        writer_lock(first, "nightly-run"), pytest.raises(WarehouseLockedError, match="nightly-run"),
+        writer_lock(first, "nightly-run"),
+        pytest.raises(WarehouseLockedError, match="nightly-run"),
         writer_lock(second, "backfill", wait_s=0.6),
     ):
         pass

@@ -1,49 +1,141 @@
-"""Reader of the CORDIS JSON dump (``cordis-<programme>projects-json.zip``): ``project.json`` and
-``organization.json``, each one JSON array of objects."""
+"""Reader of the CORDIS JSON dump (``cordis-<programme>projects-json.zip``): ``project.json``,
+``organization.json`` and, when present, the companions (``topics.json``, ``euroSciVoc.json``,
+``legalBasis.json``), each one JSON array of objects, at the top of the zip or in a folder (``json/``).
+
+The arrays are streamed element by element (``json.JSONDecoder.raw_decode`` over a sliding text buffer),
+so memory is bounded by the largest element, never by the member: a real member is hundreds of MB. Numbers
+are kept as their exact text (``parse_float=str``): money must never pass through a float."""
 
 from __future__ import annotations
 
+import io
 import json
-import zipfile
+import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO
 
-from extractors.cordis.records import PARTICIPATION_FIELDS, PROJECT_FIELDS, CordisRecords, as_text
-from extractors.cordis.zips import find_member, open_zip
+from extractors.cordis import settings
+from extractors.cordis.records import CordisRecords
+from extractors.cordis.tables import Row, iter_table_dump
 from inventory.errors import BadSourceFileError
 
+_CHUNK_CHARS = 1 << 20
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
 
-def _load_array(archive: zipfile.ZipFile, member: str, label: str) -> list[dict[str, Any]]:
-    with archive.open(member) as handle:
+
+class _ArrayStream:
+    """A sliding window over a text stream, enough to decode one JSON value at a time."""
+
+    def __init__(self, text: IO[str], label: str) -> None:
+        self._text = text
+        self._label = label
+        self.buffer = ""
+        self.pos = 0
+        self.offset = 0  # characters dropped from the front of the buffer so far
+        self.eof = False
+
+    def fill(self) -> None:
         try:
-            # Numbers are kept as their exact text: money must never pass through a float.
-            data = json.load(handle, parse_float=str, parse_int=str)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadSourceFileError(label, f"not valid JSON: {exc}") from exc
-    if not isinstance(data, list):
-        raise BadSourceFileError(
-            label, f"expected a JSON array of objects, found a JSON {type(data).__name__}"
-        )
-    for position, item in enumerate(data):
-        if not isinstance(item, dict):
-            raise BadSourceFileError(label, f"element {position} is a {type(item).__name__}, not an object")
-    return data
+            chunk = self._text.read(_CHUNK_CHARS)
+        except UnicodeDecodeError as exc:
+            raise BadSourceFileError(self._label, f"not UTF-8 text: {exc}") from exc
+        self.offset += self.pos
+        self.buffer = self.buffer[self.pos :] + chunk
+        self.pos = 0
+        self.eof = not chunk
+
+    def next_char(self) -> str:
+        """The next non-blank character (consumed), '' at the end of the text."""
+        while True:
+            self.pos = _WHITESPACE.match(self.buffer, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buffer):
+                self.pos += 1
+                return self.buffer[self.pos - 1]
+            if self.eof:
+                return ""
+            self.fill()
+
+    def peek_char(self) -> str:
+        char = self.next_char()
+        if char:
+            self.pos -= 1
+        return char
+
+    def value(self, index: int) -> object:
+        """Decode the value starting at the current position (after blanks)."""
+        self.peek_char()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buffer, self.pos)
+            except json.JSONDecodeError as exc:
+                if self.eof:
+                    raise BadSourceFileError(
+                        self._label,
+                        f"not valid JSON in element {index} at character {self.offset + exc.pos}: {exc.msg}",
+                    ) from exc
+                if len(self.buffer) - self.pos > settings.MAX_JSON_ELEMENT_CHARS:
+                    raise BadSourceFileError(
+                        self._label,
+                        f"element {index} is not valid JSON or longer than "
+                        f"{settings.MAX_JSON_ELEMENT_CHARS} characters ({exc.msg})",
+                    ) from exc
+                self.fill()
+                continue
+            if end == len(self.buffer) and not self.eof:
+                self.fill()  # a number may go on in the next chunk
+                continue
+            self.pos = end
+            return value
+
+
+def iter_json_array(handle: IO[bytes], label: str) -> Iterator[object]:
+    """Yield the elements of the JSON array in ``handle`` one at a time (BOM tolerated)."""
+    stream = _ArrayStream(io.TextIOWrapper(handle, encoding="utf-8-sig"), label)
+    first = stream.next_char()
+    if first != "[":
+        found = {"{": "object", "": "nothing"}.get(first, f"text starting with {first!r}")
+        raise BadSourceFileError(label, f"expected a JSON array of objects, found a JSON {found}")
+    if stream.peek_char() == "]":
+        stream.next_char()
+    else:
+        index = 0
+        while True:
+            yield stream.value(index)
+            index += 1
+            separator = stream.next_char()
+            if separator == "]":
+                break
+            if separator != ",":
+                raise BadSourceFileError(
+                    label,
+                    f"not valid JSON after element {index - 1}: expected ',' or ']', found "
+                    f"{separator or 'the end of the member'!r}",
+                )
+    if stream.next_char():
+        raise BadSourceFileError(label, "not valid JSON: text after the closing ']'")
+
+
+def _json_rows(handle: IO[bytes], label: str) -> Iterator[Row]:
+    for index, element in enumerate(iter_json_array(handle, label)):
+        key = f"element {index}"
+        if isinstance(element, dict):
+            yield key, element, None
+        else:
+            yield key, None, f"element {index} is a JSON {type(element).__name__}, not an object"
+
+
+def iter_json_dump(
+    path: Path, batch_size: int = settings.BATCH_PROJECTS, spool_dir: Path | None = None
+) -> Iterator[CordisRecords]:
+    """Yield project-coherent batches of records from a JSON dump zip (see ``tables.iter_table_dump``)."""
+    return iter_table_dump(path, "json", _json_rows, batch_size, spool_dir)
 
 
 def read_json_dump(path: Path) -> CordisRecords:
-    """Read projects and participations from a JSON dump zip."""
+    """Every record of a JSON dump zip in one ``CordisRecords`` (for small dumps)."""
     records = CordisRecords()
-    with open_zip(path) as archive:
-        project_member = find_member(archive, path, "project.json")
-        organisation_member = find_member(archive, path, "organization.json")
-        project_label = f"{path.name}!{project_member}"
-        organisation_label = f"{path.name}!{organisation_member}"
-        for item in _load_array(archive, project_member, project_label):
-            record = {name: as_text(item.get(name)) for name in PROJECT_FIELDS}
-            record["source_file"] = project_label
-            records.projects.append(record)
-        for item in _load_array(archive, organisation_member, organisation_label):
-            record = {name: as_text(item.get(name)) for name in PARTICIPATION_FIELDS}
-            record["source_file"] = organisation_label
-            records.participations.append(record)
+    for batch in iter_json_dump(path):
+        records.extend(batch)
     return records

@@ -1,16 +1,20 @@
 """Reader of the CORDIS XML dump (``cordis-HORIZONprojects-xml.zip``): one ``<project>`` document per
 member, the same schema as ``/project/id/<id>?format=xml``. Element names are matched by local name so
-roots with or without a namespace read the same; entities are never resolved and nothing is fetched."""
+roots with or without a namespace read the same; entities are never resolved and nothing is fetched.
+
+Members are read one at a time (each document, at most ``settings.MAX_XML_DOCUMENT_BYTES``, is parsed in
+memory and dropped) and ``iter_xml_dump`` yields batches, so memory is bounded whatever the dump size."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from extractors.cordis.records import CordisRecords, as_text
-from extractors.cordis.zips import open_zip
+from extractors.cordis import settings
+from extractors.cordis.records import CordisRecords, Record, as_text
+from extractors.cordis.zips import open_member, open_zip
 from inventory.errors import BadSourceFileError
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -27,7 +31,10 @@ _ORG_ATTRIBUTES = {
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    # "{namespace}name" -> "name"; comments and processing instructions have no string tag. (Plain string
+    # work: etree.QName per element was most of the parse time.)
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _children(element: etree._Element, name: str) -> Iterator[etree._Element]:
@@ -90,8 +97,53 @@ def _participation(project_id: str | None, organisation: etree._Element, label: 
     return record
 
 
+def _result_ids(associations: etree._Element | None) -> str | None:
+    """The ids of the project's results, sorted and ';'-joined (None when it has none): a stable text that
+    changes exactly when a result is added or removed."""
+    if associations is None:
+        return None
+    ids = {_text(result, "id") for result in _children(associations, "result")}
+    return ";".join(sorted(i for i in ids if i)) or None
+
+
+def _companions(
+    project_id: str | None, root: etree._Element, programmes: list[etree._Element], label: str
+) -> dict[str, list[Record]]:
+    """The companion-table rows the JSON/CSV dumps publish separately, with their column names."""
+    topics = [
+        {"projectID": project_id, "topic": _text(p, "code"), "title": _text(p, "title"), "source_file": label}
+        for p in programmes
+        if p.get("type") == "relatedTopic"
+    ]
+    legal_basis = [
+        {
+            "projectID": project_id,
+            "legalBasis": _text(p, "code"),
+            "title": _text(p, "title"),
+            "uniqueProgrammePart": as_text(p.get("uniqueProgrammePart")),
+            "source_file": label,
+        }
+        for p in programmes
+        if p.get("type") == "relatedLegalBasis"
+    ]
+    categories = _child(root, "relations", "categories")
+    euro_sci_voc = [
+        {
+            "projectID": project_id,
+            "euroSciVocCode": _text(c, "code"),
+            "euroSciVocPath": _text(c, "displayCode"),
+            "euroSciVocTitle": _text(c, "title"),
+            "euroSciVocDescription": _text(c, "description"),
+            "source_file": label,
+        }
+        for c in (_children(categories, "category") if categories is not None else ())
+        if c.get("classification") == "euroSciVoc"
+    ]
+    return {"topics": topics, "legalBasis": legal_basis, "euroSciVoc": euro_sci_voc}
+
+
 def parse_project_document(content: bytes, label: str) -> CordisRecords:
-    """Parse one ``<project>`` document into its project and participation records."""
+    """Parse one ``<project>`` document into its project, participation and companion records."""
     try:
         root = etree.fromstring(content, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
@@ -108,7 +160,7 @@ def parse_project_document(content: bytes, label: str) -> CordisRecords:
     legal_bases = [p for p in programmes if p.get("type") == "relatedLegalBasis"]
     topics = [_text(p, "code") for p in programmes if p.get("type") == "relatedTopic"]
     project_id = _text(root, "id")
-    project = {
+    project: Record = {
         "id": project_id,
         "rcn": _text(root, "rcn"),
         "acronym": _text(root, "acronym"),
@@ -125,22 +177,63 @@ def parse_project_document(content: bytes, label: str) -> CordisRecords:
         "subCall": calls.get("relatedSubCall"),
         "objective": _text(root, "objective"),
         "contentUpdateDate": _text(root, "contentUpdateDate"),
+        "keywords": _text(root, "keywords"),
+        "results": _result_ids(associations),
         "source_file": label,
     }
     organisations = _children(associations, "organization") if associations is not None else iter(())
     return CordisRecords(
         projects=[project],
         participations=[_participation(project_id, org, label) for org in organisations],
+        companions=_companions(project_id, root, programmes, label),
     )
 
 
-def read_xml_dump(path: Path) -> CordisRecords:
-    """Read every ``*.xml`` member of an XML dump zip, one member in memory at a time."""
-    records = CordisRecords()
+def iter_xml_dump(path: Path, batch_size: int = settings.BATCH_PROJECTS) -> Iterator[CordisRecords]:
+    """Yield batches of at most ``batch_size`` projects (with their participations and companions) from
+    every ``*.xml`` member of an XML dump zip, in member order, one document in memory at a time."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     with open_zip(path) as archive:
-        members = [name for name in archive.namelist() if PurePosixPath(name).suffix.lower() == ".xml"]
+        members = [
+            info for info in archive.infolist() if PurePosixPath(info.filename).suffix.lower() == ".xml"
+        ]
         if not members:
             raise BadSourceFileError(str(path), "the archive holds no .xml member")
-        for member in members:
-            records.extend(parse_project_document(archive.read(member), f"{path.name}!{member}"))
+        batch = CordisRecords()
+        for info in members:
+            label = f"{path.name}!{info.filename}"
+            if info.file_size > settings.MAX_XML_DOCUMENT_BYTES:
+                raise BadSourceFileError(
+                    label,
+                    f"document of {info.file_size} bytes exceeds {settings.MAX_XML_DOCUMENT_BYTES} bytes",
+                )
+            with open_member(archive, info.filename, label) as handle:
+                content = handle.read()
+            batch.extend(parse_project_document(content, label))
+            if len(batch.projects) >= batch_size:
+                yield batch
+                batch = CordisRecords()
+        if not batch.is_empty():
+            yield batch
+
+
+def read_xml_dump(path: Path) -> CordisRecords:
+    """Every record of an XML dump zip in one ``CordisRecords`` (for small dumps)."""
+    records = CordisRecords()
+    for batch in iter_xml_dump(path):
+        records.extend(batch)
+    return records
+
+
+def read_project_files(paths: Iterable[Path]) -> CordisRecords:
+    """Read landed per-project documents (``/project/id/<id>?format=xml``), labelled by file name."""
+    records = CordisRecords()
+    for path in paths:
+        size = path.stat().st_size
+        if size > settings.MAX_XML_DOCUMENT_BYTES:
+            raise BadSourceFileError(
+                str(path), f"document of {size} bytes exceeds {settings.MAX_XML_DOCUMENT_BYTES} bytes"
+            )
+        records.extend(parse_project_document(path.read_bytes(), path.name))
     return records

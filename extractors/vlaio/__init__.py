@@ -1,73 +1,55 @@
-"""VLAIO extractor: crawls the Industrie 4.0 pages from the start points, lands every page in the raw
-landing zone and reads each into a page record.
+"""VLAIO extractor: crawls the Industrie 4.0 pages of vlaio.be and of the Vlaanderen Industrie 4.0 platform
+(industrie40vlaanderen.be) from their start points, lands every page in the raw landing zone, and reads the
+pages into page records and the proeftuin detail pages into project records.
 
-Load rules: entity ``page``; key: URL; change signal: hash of the visible text; write mode: merge.
-Discovery follows only links on the VLAIO base URL's host whose text or URL names a proeftuin, living lab
-or Industrie 4.0, up to a page budget.
+Load rules:
+- entity ``page``: key URL; change signal: hash of the visible text; write mode: merge.
+- entity ``project`` (a proeftuin): key ``source_id`` (site key + URL path, the same on the real site and the
+  mirror); change signal: per-field hashes against the raw page hash (``changes.classify_change``); write
+  mode: merge.
+
+Politeness: robots.txt asked before every fetch, one request at a time, ``delay_s`` between two requests to
+one host, backoff on 429/5xx by the shared session. Discovery stays on the allow-list (the configured base
+URLs); what it leaves out is returned as ``Skip`` rows with the reason.
 """
 
 from __future__ import annotations
 
-import hashlib
-from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import requests
+from extractors.landing import LandedFile
+from extractors.vlaio.changes import classify_change, field_hashes
+from extractors.vlaio.crawl import SOURCE, CrawlResult, Skip, crawl
+from extractors.vlaio.errors import NoProeftuinenFoundError
+from extractors.vlaio.pages import parse_page
+from extractors.vlaio.projects import ProjectExtraction, parse_project, read_projects
+from extractors.vlaio.quality import check_proeftuin_count, claimed_living_labs
 
-from extractors.landing import LandedFile, land, landing_dir
-from extractors.vlaio.pages import page_links, parse_page
-from extractors.vlaio.settings import LINK_TERMS, PAGE_BUDGET, START_PATHS
-
-SOURCE = "vlaio"
-PRIMARY_KEYS = {"page": ("url",)}
-
-
-def _is_relevant(url: str, text: str) -> bool:
-    haystack = f"{url} {text}".lower()
-    return any(term in haystack for term in LINK_TERMS)
+PRIMARY_KEYS = {"page": ("url",), "project": ("source", "source_id")}
 
 
-def _same_site(url: str, base_url: str) -> bool:
-    target, base = urlsplit(url), urlsplit(base_url)
-    return (target.scheme, target.netloc) == (base.scheme, base.netloc) and target.path.startswith(base.path)
-
-
-def _filename(url: str) -> str:
-    path = urlsplit(url).path.strip("/").replace("/", "__") or "index"
-    return f"{path[:150]}.{hashlib.sha256(url.encode()).hexdigest()[:8]}.html"
-
-
-def crawl(
-    session: requests.Session,
-    base_url: str,
-    raw_dir: Path,
-    run_date: date,
-    timeout_s: float,
-    page_budget: int = PAGE_BUDGET,
-) -> list[LandedFile]:
-    """Fetch the start pages and the relevant same-site pages they link to, breadth first."""
-    queue = [base_url.rstrip("/") + path for path in START_PATHS]
-    seen = set(queue)
-    landed: list[LandedFile] = []
-    dest = landing_dir(raw_dir, SOURCE, run_date)
-    while queue and len(landed) < page_budget:
-        url = queue.pop(0)
-        page = land(session, url, SOURCE, dest, _filename(url), timeout_s)
-        landed.append(page)
-        for target, text in page_links(Path(page.path).read_bytes(), url):
-            if target not in seen and _same_site(target, base_url) and _is_relevant(target, text):
-                seen.add(target)
-                queue.append(target)
-    return landed
-
-
-def read_page(landed: LandedFile) -> dict[str, str | int | None]:
-    """Parse one landed page into its record."""
-    record = parse_page(Path(landed.path).read_bytes(), landed.url)
+def read_page(landed: LandedFile) -> dict[str, object]:
+    """Parse one landed page into its page record (decoded as the page declares its encoding)."""
+    record = parse_page(Path(landed.path).read_bytes(), landed.url, landed.content_type)
     record["source_file"] = landed.path
     record["fetched_at"] = landed.fetched_at.isoformat()
+    record["page_sha256"] = landed.sha256
     return record
 
 
-__all__ = ["PRIMARY_KEYS", "SOURCE", "crawl", "read_page"]
+__all__ = [
+    "PRIMARY_KEYS",
+    "SOURCE",
+    "CrawlResult",
+    "NoProeftuinenFoundError",
+    "ProjectExtraction",
+    "Skip",
+    "check_proeftuin_count",
+    "claimed_living_labs",
+    "classify_change",
+    "crawl",
+    "field_hashes",
+    "parse_project",
+    "read_page",
+    "read_projects",
+]

@@ -1,73 +1,105 @@
 """Parsing of VLAIO pages, anchored on stable things: ``<h1>``/``og:title``, headings, ``<time datetime>``,
-``og:url`` and link texts — never on CSS classes."""
+``og:url``, ``article:*`` meta, field labels and link texts — never on CSS classes."""
 
 from __future__ import annotations
 
 import hashlib
-import re
-from urllib.parse import urldefrag, urljoin
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
+from extractors.vlaio.amounts import parse_day
+from extractors.vlaio.changes import field_hashes
+from extractors.vlaio.fields import labelled_values, text_of
+from extractors.vlaio.html import canonical_url, clean, decode_html, main_region, meta, soup_of
+from extractors.vlaio.sites import pager_number
 from inventory.errors import LayoutDriftError
 
-_SPACE = re.compile(r"\s+")
+_HIDDEN = ["script", "style", "noscript", "template"]
 
 
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    collapsed = _SPACE.sub(" ", text).strip()
-    return collapsed or None
+def load_soup(content: bytes | str, url: str, content_type: str | None = None) -> BeautifulSoup:
+    """The parsed page; bytes are decoded as the page declares (see ``html.decode_html``)."""
+    html = content if isinstance(content, str) else decode_html(content, content_type, url)
+    return soup_of(html)
 
 
-def _meta(soup: BeautifulSoup, prop: str) -> str | None:
-    tag = soup.find("meta", attrs={"property": prop})
-    return _clean(tag.get("content")) if tag else None
+def _published(soup: BeautifulSoup, region: Tag) -> str | None:
+    """ISO publication date: ``<time datetime>``, ``article:published_time``, else a "Publicatiedatum" /
+    "Published" label whose value really is a date (the real news page prints the label and no date)."""
+    time_tag = region.find("time", attrs={"datetime": True}) or soup.find("time", attrs={"datetime": True})
+    if isinstance(time_tag, Tag):
+        return str(time_tag["datetime"]).strip()
+    from_meta = meta(soup, "article:published_time")
+    if from_meta:
+        return from_meta
+    for value in labelled_values(region).values.get("published", []):
+        day = parse_day(value)
+        if day:
+            return day.isoformat()
+    return None
 
 
-def _published(soup: BeautifulSoup) -> str | None:
-    time_tag = soup.find("time", attrs={"datetime": True})
-    if time_tag:
-        return time_tag["datetime"].strip()
-    return _meta(soup, "article:published_time")
+def page_kind(url: str, soup: BeautifulSoup) -> str:
+    """news | call | subsidy | listing | page — from the URL shape the sites use (recorded/sources/vlaio/
+    source_inventory.csv) and, for listings, the pager links."""
+    path = url.lower()
+    if "/nieuws/" in path or "/news/" in path:
+        return "news"
+    if "-oproep-" in path or "/oproep" in path:
+        return "call"
+    if "/subsidies-financiering/" in path:
+        return "subsidy"
+    if pager_number(url) is not None or any(
+        pager_number(str(a["href"])) is not None for a in soup.find_all("a", href=True)
+    ):
+        return "listing"
+    return "page"
 
 
-def parse_page(content: bytes, url: str) -> dict[str, str | int | None]:
+def parse_page(content: bytes | str, url: str, content_type: str | None = None) -> dict[str, object]:
     """One page record; raises ``LayoutDriftError`` when the page has no title anchor or no text."""
-    soup = BeautifulSoup(content, "lxml")
-    for hidden in soup(["script", "style", "noscript", "template"]):
+    soup = load_soup(content, url, content_type)
+    region = main_region(soup)
+    published = _published(soup, region)  # before the scripts go: JSON-LD and <time> are read first
+    for hidden in soup(_HIDDEN):
         hidden.decompose()
     h1 = soup.find("h1")
-    title = _clean(h1.get_text(" ")) if h1 else None
-    og_title = _meta(soup, "og:title")
-    body = soup.find("main") or soup.find("article") or soup.body or soup
-    text = _clean(body.get_text(" ")) or ""
+    title = clean(h1.get_text(" ")) if h1 else None
+    og_title = meta(soup, "og:title")
+    text = clean(region.get_text(" ")) or ""
     missing = [
         name for name, value in (("h1 or og:title", title or og_title), ("body text", text)) if not value
     ]
     if missing:
         raise LayoutDriftError(url, missing)
     html = soup.find("html")
-    headings = [_clean(h.get_text(" ")) for h in body.find_all(["h2", "h3"])]
+    headings = [clean(h.get_text(" ")) for h in region.find_all(["h2", "h3"])]
+    fields = {
+        "title": title or og_title,
+        "published": published,
+        "modified": meta(soup, "article:modified_time"),
+        "text": text,
+    }
     return {
         "url": url,
-        "canonical_url": _meta(soup, "og:url"),
-        "language": html.get("lang") if html else None,
-        "title": title or og_title,
-        "published": _published(soup),
+        "canonical_url": canonical_url(soup),
+        "language": (html.get("lang") if isinstance(html, Tag) else None) or meta(soup, "og:locale"),
+        "title": fields["title"],
+        "published": published,
+        "modified": fields["modified"],
+        "kind": page_kind(url, soup),
         "headings": " | ".join(h for h in headings if h) or None,
         "n_links": len(soup.find_all("a", href=True)),
         "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "text": text,
+        "field_hashes": field_hashes(fields),
     }
 
 
-def page_links(content: bytes, url: str) -> list[tuple[str, str]]:
-    """(absolute URL without fragment, link text) for every link on the page."""
-    soup = BeautifulSoup(content, "lxml")
-    links = []
-    for anchor in soup.find_all("a", href=True):
-        target, _ = urldefrag(urljoin(url, anchor["href"]))
-        links.append((target, _clean(anchor.get_text(" ")) or ""))
-    return links
+def page_links(content: bytes | str, url: str, content_type: str | None = None) -> list[tuple[str, str]]:
+    """(href as written, link text) for every link on the page, in page order."""
+    soup = load_soup(content, url, content_type)
+    return [(str(a["href"]), clean(text_of(a)) or "") for a in soup.find_all("a", href=True)]
+
+
+__all__ = ["load_soup", "page_kind", "page_links", "parse_page"]

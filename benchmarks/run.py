@@ -1,0 +1,955 @@
+"""One command that benchmarks the CORDIS refresh against what a data engineer would otherwise pick.
+
+    python -m benchmarks.run --projects 60000        (make bench PROJECTS=60000)
+
+Generates the dumps (``benchmarks.generate``: the dumps and a ``--change 1%`` version of them), serves them
+on loopback (``inventory.mirror.serve_mirror``), starts ONE Prefect server for the whole benchmark (its
+start-up is reported on its own), then runs each contender as a child process, one after another, on the
+same files, and measures its wall time and peak RSS (psutil polling of the child's process tree, and the
+child's own ``ru_maxrss`` from ``wait4``; the larger is reported):
+
+* ``project_full``              the project's refresh end to end (``inventory.cli refresh --sources cordis``)
+                                into a fresh SQLite warehouse
+* ``project_full_postgres``     the same into a fresh PostgreSQL database (``--postgres-url`` or
+                                ``INVENTORY_TEST_POSTGRES_URL``; skipped with the reason otherwise)
+* ``duckdb_floor``              DuckDB's own readers loading the same projects and participations, typed,
+                                into a DuckDB file: ``read_json`` on the H2020 JSON members (extracted from
+                                the zip, extraction timed) and, because DuckDB has no XML reader, ``read_csv``
+                                on the CSV twin of the HORIZON XML dump (same records)
+* ``dlt``                       dlt (``sqlalchemy`` destination, SQLite) loading the same records read with
+                                the project's reader, ``write_disposition="merge"`` with primary keys
+* ``project_nightly_unchanged`` the project's refresh again on the unchanged dumps, same warehouse
+* ``project_nightly_1pct``      the refresh on the 1 %-changed dumps, same warehouse
+
+Results: a table on stdout and ``benchmarks/results/latest.json`` (``--results`` to write elsewhere).
+Targets are reported (met / not met), never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_RESULTS = REPO_ROOT / "benchmarks" / "results" / "latest.json"
+CORDIS_HOST = "cordis.europa.eu"
+JSON_DUMP = "cordis-h2020projects-json.zip"
+XML_DUMP = "cordis-HORIZONprojects-xml.zip"
+HORIZON_CSV_DUMP = "cordis-HORIZONprojects-csv.zip"
+
+CONTENDERS = (
+    "project_full",
+    "project_full_postgres",
+    "duckdb_floor",
+    "dlt",
+    "project_nightly_unchanged",
+    "project_nightly_1pct",
+)
+PROJECT_CONTENDERS = {
+    "project_full",
+    "project_full_postgres",
+    "project_nightly_unchanged",
+    "project_nightly_1pct",
+}
+
+# Targets of issue 8, defined at 60k projects; reported, never asserted.
+TARGET_FULL_OVER_FLOOR = 3.0
+TARGET_DLT_OVER_FULL = 3.0
+TARGET_PEAK_RSS_MB = 1024.0
+TARGET_NIGHTLY_UNCHANGED_S = 10.0
+TARGET_NIGHTLY_1PCT_SHARE = 0.20
+TARGET_SCALE = 60_000
+
+SUMMARY_LINE = re.compile(r"rows read: (\d+), written: (\d+)(?:, quarantined: (\d+))?")
+RUN_LINE = re.compile(r"^run (\S+): (\w+)", re.M)
+
+
+# --- measuring a child process ----------------------------------------------------------------------
+
+
+class _TreePeak(threading.Thread):
+    """Polls the RSS of a process and all its descendants; keeps the largest sum seen."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop_event.is_set():
+            try:
+                total = root.memory_info().rss
+                for child in root.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):
+                        total += child.memory_info().rss
+            except psutil.Error:
+                return
+            self.peak = max(self.peak, total)
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop_event.set()
+        self.join(timeout=5)
+        return self.peak
+
+
+def measure(cmd: list[str], env: dict[str, str], log_path: Path, timeout_s: float) -> dict[str, Any]:
+    """Run ``cmd`` to completion; wall time, peak RSS (tree polling and the child's ru_maxrss), exit code."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    with log_path.open("wb") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        poller = _TreePeak(proc.pid)
+        poller.start()
+        timer = threading.Timer(timeout_s, lambda: _kill_group(proc.pid))
+        timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        polled = poller.stop()
+    _kill_group(proc.pid)  # leftovers of the child's session, if any
+    peak = max(polled, usage.ru_maxrss * 1024)
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "peak_rss_polled_tree_mb": round(polled / 2**20, 1),
+        "ru_maxrss_mb": round(usage.ru_maxrss / 1024, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "exit_code": proc.returncode,
+        "timed_out": wall >= timeout_s,
+        # other work on the machine skews timings: the 1-minute load average around the run
+        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "log": str(log_path),
+    }
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# --- Prefect server -----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _quiet_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    env.update(
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        GX_ANALYTICS_ENABLED="false",
+        RUNTIME__DLTHUB_TELEMETRY="false",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@contextlib.contextmanager
+def prefect_server(work: Path, timeout_s: float = 180) -> Iterator[tuple[str, float]]:
+    """Start one ``prefect server start`` for the benchmark; yields (API URL, start-up seconds)."""
+    import requests
+
+    port = _free_port()
+    env = _quiet_env()
+    env.pop("PREFECT_API_URL", None)
+    env["PREFECT_HOME"] = str(work / "prefect-server")
+    prefect_cli = Path(sys.executable).with_name("prefect")
+    cmd = [str(prefect_cli)] if prefect_cli.exists() else [sys.executable, "-m", "prefect"]
+    cmd += ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    log = (work / "logs" / "prefect-server.log").open("wb")
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"prefect server exited ({proc.returncode}): {_tail(Path(log.name))}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            if time.perf_counter() - started > timeout_s:
+                raise RuntimeError(f"prefect server did not answer within {timeout_s} s")
+            time.sleep(0.2)
+        yield url, round(time.perf_counter() - started, 2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            proc.wait(timeout=10)
+        log.close()
+
+
+# --- warehouse inspection -------------------------------------------------------------------------------
+
+
+def warehouse_counts(db_url: str, run_id: str | None) -> dict[str, Any]:
+    """Rows of the staging tables and mart_inventory, and how many staging rows carry ``run_id``."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(db_url)
+    counts: dict[str, Any] = {}
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            tables = set(inspector.get_table_names())
+            for table in ("stg_cordis__projects", "stg_cordis__participations", "mart_inventory"):
+                if table not in tables:
+                    continue
+                counts[table] = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                columns = {c["name"] for c in inspector.get_columns(table)}
+                if run_id and "run_id" in columns:
+                    counts[f"{table}__stamped_by_run"] = conn.execute(
+                        text(f"SELECT count(*) FROM {table} WHERE run_id = :r"), {"r": run_id}
+                    ).scalar_one()
+    finally:
+        engine.dispose()
+    return counts
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """A fresh database ``inventory_bench_<random>`` on the server of ``admin_url``, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    name = f"inventory_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def postgres_unavailable(admin_url: str | None) -> str | None:
+    """None when the server answers, else the reason to skip."""
+    if not admin_url:
+        return "no --postgres-url and INVENTORY_TEST_POSTGRES_URL is not set"
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(admin_url, connect_args={"connect_timeout": 5})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any driver error means: not usable here
+        return f"PostgreSQL at {admin_url.split('@')[-1]} does not answer: {type(exc).__name__}"
+    return None
+
+
+# --- the project's refresh ----------------------------------------------------------------------------
+
+
+def run_project(
+    name: str,
+    base_url: str,
+    data_dir: Path,
+    db_url: str,
+    api_url: str,
+    work: Path,
+    timeout_s: float,
+    profile_to: Path | None = None,
+) -> dict[str, Any]:
+    env = _quiet_env()
+    for key in list(env):
+        if key.startswith(("INVENTORY_", "CORDIS_", "VLAIO_")):
+            del env[key]
+    env.update(
+        PREFECT_API_URL=api_url,
+        PREFECT_HOME=str(work / "prefect-client"),
+        CORDIS_BASE_URL=base_url,
+        INVENTORY_DB_URL=db_url,
+        INVENTORY_HTTP_RETRIES="1",
+        INVENTORY_EXTRACT_TASK_RETRIES="0",
+    )
+    args = ["refresh", "--sources", "cordis", "--programmes", "HORIZON,H2020", "--data-dir", str(data_dir)]
+    if profile_to is None:
+        cmd = [sys.executable, "-m", "inventory.cli", *args]
+    else:
+        cmd = [sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(profile_to)]
+        cmd += ["-m", "inventory.cli", *args]
+    result = measure(cmd, env, work / "logs" / f"{name}.log", timeout_s)
+    output = Path(result["log"]).read_text(encoding="utf-8", errors="replace")
+    summary = SUMMARY_LINE.search(output)
+    run = RUN_LINE.search(output)
+    result["status"] = run.group(2) if run else ("succeeded" if result["exit_code"] == 0 else "failed")
+    result["run_id"] = run.group(1) if run else None
+    result["rows_read"] = int(summary.group(1)) if summary else None
+    result["rows_written"] = int(summary.group(2)) if summary else None
+    if summary and summary.group(3) is not None:
+        result["quarantined"] = int(summary.group(3))
+    try:
+        counts = warehouse_counts(db_url, result["run_id"])
+    except Exception as exc:  # a failed run may leave no warehouse
+        counts = {"error": f"{type(exc).__name__}: {exc}"}
+    result["warehouse"] = counts
+    stamped = [
+        counts.get(f"{t}__stamped_by_run") for t in ("stg_cordis__projects", "stg_cordis__participations")
+    ]
+    result["staging_rows_stamped_by_run"] = sum(stamped) if None not in stamped else None
+    result["projects"] = counts.get("stg_cordis__projects")
+    result["participations"] = counts.get("stg_cordis__participations")
+    if result["exit_code"] != 0:
+        result["error_tail"] = _tail(Path(result["log"]))
+    return result
+
+
+# --- workers: DuckDB floor and dlt (run as ``python -m benchmarks.run --worker NAME``) ------------------
+
+_JSON_PROJECT_COLUMNS = (
+    "acronym", "contentUpdateDate", "ecMaxContribution", "ecSignatureDate", "endDate", "frameworkProgramme",
+    "fundingScheme", "id", "legalBasis", "masterCall", "nature", "objective", "rcn", "startDate", "status",
+    "subCall", "title", "topics", "totalCost",
+)  # fmt: skip
+_JSON_ORGANISATION_COLUMNS = (
+    "SME", "active", "activityType", "city", "contactForm", "contentUpdateDate", "country", "ecContribution",
+    "endOfParticipation", "geolocation", "name", "netEcContribution", "nutsCode", "order", "organisationID",
+    "organizationURL", "postCode", "projectAcronym", "projectID", "rcn", "role", "shortName", "street",
+    "totalCost", "vatNumber",
+)  # fmt: skip
+
+_FLOOR_PROJECTS_SQL = """
+CREATE TABLE projects AS
+SELECT 'cordis' AS source, id AS source_id, rcn, acronym, title, upper(trim(frameworkProgramme)) AS programme,
+       fundingScheme AS funding_scheme, upper(trim(status)) AS status,
+       TRY_CAST(NULLIF(startDate, '') AS DATE) AS start_date, TRY_CAST(NULLIF(endDate, '') AS DATE) AS end_date,
+       TRY_CAST(NULLIF(totalCost, '') AS DECIMAL(18, 2)) AS total_cost_eur,
+       TRY_CAST(NULLIF(ecMaxContribution, '') AS DECIMAL(18, 2)) AS ec_max_contribution_eur,
+       topics, masterCall AS master_call, subCall AS sub_call, objective, contentUpdateDate AS content_update_date
+FROM (SELECT * FROM read_json($json, format = 'array', columns = {json_columns})
+      UNION ALL BY NAME
+      SELECT * FROM read_csv($csv, delim = ';', quote = '"', escape = '"', header = true, all_varchar = true))
+"""
+_FLOOR_PARTICIPATIONS_SQL = """
+CREATE TABLE participations AS
+SELECT 'cordis' AS source, projectID AS project_source_id, organisationID AS organisation_id, trim(role) AS role,
+       TRY_CAST("order" AS INTEGER) AS order_no, name, shortName AS short_name, vatNumber AS vat_number,
+       upper(trim(country)) AS country, city, postCode AS post_code, street, NULLIF(nutsCode, '') AS nuts_code,
+       activityType AS activity_type, TRY_CAST(NULLIF(SME, '') AS BOOLEAN) AS sme,
+       TRY_CAST(NULLIF(ecContribution, '') AS DECIMAL(18, 2)) AS ec_contribution_eur,
+       TRY_CAST(NULLIF(netEcContribution, '') AS DECIMAL(18, 2)) AS net_ec_contribution_eur,
+       TRY_CAST(NULLIF(totalCost, '') AS DECIMAL(18, 2)) AS total_cost_eur,
+       TRY_CAST(NULLIF(endOfParticipation, '') AS BOOLEAN) AS end_of_participation
+FROM (SELECT * FROM read_json($json, format = 'array', columns = {json_columns})
+      UNION ALL BY NAME
+      SELECT * FROM read_csv($csv, delim = ';', quote = '"', escape = '"', header = true, all_varchar = true))
+"""
+
+
+def _duckdb_columns(names: tuple[str, ...]) -> str:
+    return "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
+
+
+def _extract(zip_path: Path, member_basename: str, into: Path) -> Path:
+    with zipfile.ZipFile(zip_path) as archive:
+        member = next(n for n in archive.namelist() if n.rsplit("/", 1)[-1] == member_basename)
+        target = into / zip_path.stem / member_basename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(member) as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+    return target
+
+
+def duckdb_worker(data_dir: Path, scratch: Path) -> dict[str, Any]:
+    import duckdb
+
+    started = time.perf_counter()
+    extracted = scratch / "extracted"
+    files = {
+        "project_json": _extract(data_dir / JSON_DUMP, "project.json", extracted),
+        "organisation_json": _extract(data_dir / JSON_DUMP, "organization.json", extracted),
+        "project_csv": _extract(data_dir / HORIZON_CSV_DUMP, "project.csv", extracted),
+        "organisation_csv": _extract(data_dir / HORIZON_CSV_DUMP, "organization.csv", extracted),
+    }
+    extraction_s = time.perf_counter() - started
+    con = duckdb.connect(str(scratch / "floor.duckdb"))
+    con.execute(
+        _FLOOR_PROJECTS_SQL.replace("{json_columns}", _duckdb_columns(_JSON_PROJECT_COLUMNS)),
+        {"json": str(files["project_json"]), "csv": str(files["project_csv"])},
+    )
+    con.execute(
+        _FLOOR_PARTICIPATIONS_SQL.replace("{json_columns}", _duckdb_columns(_JSON_ORGANISATION_COLUMNS)),
+        {"json": str(files["organisation_json"]), "csv": str(files["organisation_csv"])},
+    )
+    con.execute("CHECKPOINT")
+    projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
+    participations = con.execute("SELECT count(*) FROM participations").fetchone()[0]
+    untyped = con.execute(
+        "SELECT count(*) FROM projects WHERE start_date IS NULL OR ec_max_contribution_eur IS NULL"
+    ).fetchone()[0]
+    con.close()
+    return {
+        "projects": projects,
+        "participations": participations,
+        "rows_written": projects + participations,
+        "extraction_s": round(extraction_s, 2),
+        "load_s": round(time.perf_counter() - started - extraction_s, 2),
+        "projects_with_uncast_values": untyped,
+        "inputs": "H2020: read_json(project.json, organization.json); HORIZON: read_csv(CSV twin of the XML dump)",
+    }
+
+
+def _read_records(dumps: list[Path]) -> tuple[str, list[dict], list[dict]]:
+    """Projects and participations of the dumps, with the project's own reader when it has one."""
+    try:
+        from extractors.cordis import read_dump
+
+        projects: list[dict] = []
+        participations: list[dict] = []
+        for dump in dumps:
+            records = read_dump(dump)
+            projects.extend(records.projects)
+            participations.extend(records.participations)
+        return "extractors.cordis.read_dump", projects, participations
+    except ImportError:
+        return _plain_read(dumps)
+
+
+def _plain_read(dumps: list[Path]) -> tuple[str, list[dict], list[dict]]:
+    """Fallback reader: json.load and lxml, the fields a peer would take."""
+    from lxml import etree
+
+    projects: list[dict] = []
+    participations: list[dict] = []
+    for dump in dumps:
+        with zipfile.ZipFile(dump) as archive:
+            if dump.name.endswith("-json.zip"):
+                for basename, target in (("project.json", projects), ("organization.json", participations)):
+                    member = next(n for n in archive.namelist() if n.endswith(basename))
+                    with archive.open(member) as handle:
+                        items = json.load(handle, parse_float=str, parse_int=str)
+                    target.extend(
+                        {k: (str(v) if v != "" else None) for k, v in item.items()} for item in items
+                    )
+                continue
+            for member in archive.namelist():
+                root = etree.fromstring(archive.read(member))
+                pid = root.findtext("id")
+                projects.append({e.tag: e.text for e in root if len(e) == 0})
+                for org in root.iterfind("relations/associations/organization"):
+                    row = dict(org.attrib)
+                    row.update(projectID=pid, organisationID=org.findtext("id"), name=org.findtext("legalName"),
+                               city=org.findtext("address/city"), country=org.findtext("address/country"))  # fmt: skip
+                    participations.append(row)
+    return "plain json/lxml", projects, participations
+
+
+def dlt_worker(data_dir: Path, scratch: Path) -> dict[str, Any]:
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    import dlt
+
+    started = time.perf_counter()
+    reader, projects, participations = _read_records([data_dir / JSON_DUMP, data_dir / XML_DUMP])
+    read_s = time.perf_counter() - started
+    # The participation key uses "order": rename it as a peer would (dlt would otherwise normalise it).
+    page = 10_000
+
+    @dlt.resource(name="projects", write_disposition="merge", primary_key="id")
+    def project_rows() -> Iterator[list[dict]]:
+        for start in range(0, len(projects), page):
+            yield projects[start : start + page]
+
+    @dlt.resource(
+        name="participations",
+        write_disposition="merge",
+        primary_key=("projectID", "organisationID", "role", "order"),
+    )
+    def participation_rows() -> Iterator[list[dict]]:
+        for start in range(0, len(participations), page):
+            yield participations[start : start + page]
+
+    database = scratch / "dlt.sqlite"
+    pipeline = dlt.pipeline(
+        pipeline_name="cordis_bench",
+        destination=dlt.destinations.sqlalchemy(credentials=f"sqlite:///{database}"),
+        pipelines_dir=str(scratch / "dlt_pipelines"),
+        dataset_name="cordis",
+    )
+    pipeline.run([project_rows(), participation_rows()])
+    with pipeline.sql_client() as client:
+        loaded_projects = client.execute_sql("SELECT count(*) FROM projects")[0][0]
+        loaded_participations = client.execute_sql("SELECT count(*) FROM participations")[0][0]
+    return {
+        "projects": loaded_projects,
+        "participations": loaded_participations,
+        "rows_written": loaded_projects + loaded_participations,
+        "reader": reader,
+        "read_s": round(read_s, 2),
+        "dlt_s": round(time.perf_counter() - started - read_s, 2),
+    }
+
+
+WORKERS = {"duckdb_floor": duckdb_worker, "dlt": dlt_worker}
+
+
+def run_worker(name: str, data_dir: Path, work: Path, timeout_s: float) -> dict[str, Any]:
+    scratch = work / name
+    scratch.mkdir(parents=True, exist_ok=True)
+    report = scratch / "report.json"
+    cmd = [sys.executable, "-m", "benchmarks.run", "--worker", name, "--worker-data", str(data_dir)]
+    cmd += ["--worker-scratch", str(scratch), "--worker-report", str(report)]
+    result = measure(cmd, _quiet_env(), work / "logs" / f"{name}.log", timeout_s)
+    if result["exit_code"] == 0 and report.exists():
+        result.update(json.loads(report.read_text(encoding="utf-8")))
+        result["status"] = "succeeded"
+    else:
+        result["status"] = "failed"
+        result["error_tail"] = _tail(Path(result["log"]))
+    return result
+
+
+# --- the benchmark ------------------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    import psutil
+
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False
+            ).stdout.strip()
+        except OSError:
+            return ""
+
+    dirty = git("status", "--porcelain")
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {
+            p: version(p)
+            for p in (
+                "prefect",
+                "sqlalchemy",
+                "pandas",
+                "lxml",
+                "great-expectations",
+                "duckdb",
+                "dlt",
+                "psutil",
+            )
+        },
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty_paths": len(dirty.splitlines()) if dirty else 0,
+        "load_avg_at_start": [round(v, 2) for v in os.getloadavg()],
+    }
+
+
+def evaluate_targets(contenders: dict[str, dict[str, Any]], expected_changed: int | None, scale: int) -> dict:
+    def wall(name: str) -> float | None:
+        result = contenders.get(name) or {}
+        return result.get("wall_s") if result.get("status") == "succeeded" else None
+
+    targets: dict[str, Any] = {"defined_at_projects": TARGET_SCALE, "measured_at_projects": scale}
+    full, floor, dlt_wall = wall("project_full"), wall("duckdb_floor"), wall("dlt")
+    unchanged, changed = wall("project_nightly_unchanged"), wall("project_nightly_1pct")
+
+    def verdict(ok: bool | None, **facts: Any) -> dict[str, Any]:
+        return {"met": ok, **facts}
+
+    targets["full_le_3x_floor"] = verdict(
+        None if not (full and floor) else full / floor <= TARGET_FULL_OVER_FLOOR,
+        ratio=round(full / floor, 2) if full and floor else None,
+    )
+    targets["full_ge_3x_faster_than_dlt"] = verdict(
+        None if not (full and dlt_wall) else dlt_wall / full >= TARGET_DLT_OVER_FULL,
+        ratio=round(dlt_wall / full, 2) if full and dlt_wall else None,
+    )
+    peaks = {
+        name: contenders[name].get("peak_rss_mb")
+        for name in PROJECT_CONTENDERS
+        if contenders.get(name, {}).get("status") == "succeeded"
+    }
+    targets["peak_rss_le_1gib"] = verdict(
+        None if not peaks else all(v <= TARGET_PEAK_RSS_MB for v in peaks.values()), peak_rss_mb=peaks
+    )
+    unchanged_rows = (contenders.get("project_nightly_unchanged") or {}).get("rows_written")
+    targets["nightly_unchanged_zero_rows"] = verdict(
+        None if unchanged is None else unchanged_rows == 0, rows_written=unchanged_rows
+    )
+    targets["nightly_unchanged_le_10s"] = verdict(
+        None if unchanged is None else unchanged <= TARGET_NIGHTLY_UNCHANGED_S,
+        wall_s=unchanged,
+        note="Prefect server start-up is not included (one shared server)",
+    )
+    changed_rows = (contenders.get("project_nightly_1pct") or {}).get("rows_written")
+    targets["nightly_1pct_rows_equal_changed_records"] = verdict(
+        None if changed is None else changed_rows == expected_changed,
+        rows_written=changed_rows,
+        changed_records=expected_changed,
+    )
+    stamped = (contenders.get("project_nightly_1pct") or {}).get("staging_rows_stamped_by_run")
+    targets["nightly_1pct_staging_rows_equal_changed_records"] = verdict(
+        None if changed is None else stamped == expected_changed,
+        staging_rows_stamped=stamped,
+        changed_records=expected_changed,
+        note="informative: staging rows the run (re)wrote, whatever the project counts as written",
+    )
+    targets["nightly_1pct_le_20pct_of_full"] = verdict(
+        None if not (changed and full) else changed <= TARGET_NIGHTLY_1PCT_SHARE * full,
+        share=round(changed / full, 3) if changed and full else None,
+    )
+    return targets
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_table(results: dict[str, Any]) -> str:
+    lines = [
+        f"CORDIS refresh benchmark: {results['projects']:,} projects, {results['participations']:,} participations"
+        f" ({results['machine']['cores']} cores, Python {results['machine']['python']},"
+        f" commit {results['machine']['git_commit'][:10]}"
+        f"{' + ' + str(results['machine']['git_dirty_paths']) + ' uncommitted paths' if results['machine']['git_dirty_paths'] else ''})",
+        f"Prefect server start-up (once, not counted below): {_fmt(results.get('prefect_server_startup_s'))} s",
+        "",
+        f"{'contender':<27} {'status':<10} {'wall_s':>9} {'cpu_s':>8} {'peak_rss_mb':>12} {'rows_written':>13} {'stg_stamped':>12}"
+        f" {'projects':>9} {'participations':>15}",
+    ]  # fmt: skip
+    for name in CONTENDERS:
+        result = results["contenders"].get(name)
+        if result is None:
+            continue
+        if result.get("status") == "skipped":
+            lines.append(f"{name:<27} {'skipped':<10} {result.get('reason', '')}")
+            continue
+        lines.append(
+            f"{name:<27} {result.get('status', '?'):<10} {_fmt(result.get('wall_s')):>9} {_fmt(result.get('cpu_s')):>8}"
+            f" {_fmt(result.get('peak_rss_mb')):>12} {_fmt(result.get('rows_written')):>13}"
+            f" {_fmt(result.get('staging_rows_stamped_by_run')):>12}"
+            f" {_fmt(result.get('projects')):>9} {_fmt(result.get('participations')):>15}"
+        )
+    ratios = results.get("ratios", {})
+    lines += [
+        "",
+        f"project_full / duckdb_floor = {_fmt(ratios.get('project_over_floor'))}   "
+        f"dlt / project_full = {_fmt(ratios.get('dlt_over_project'))}   "
+        f"nightly_1pct / project_full = {_fmt(ratios.get('nightly_1pct_over_full'))}",
+        "",
+        f"targets (defined at {TARGET_SCALE:,} projects; measured at {results['projects']:,}):",
+    ]
+    for name, verdict in results.get("targets", {}).items():
+        if not isinstance(verdict, dict):
+            continue
+        met = {True: "MET", False: "NOT MET", None: "n/a"}[verdict.get("met")]
+        facts = ", ".join(f"{k}={v}" for k, v in verdict.items() if k != "met")
+        lines.append(f"  {name:<48} {met:<8} {facts}")
+    lines.append("")
+    lines.append(
+        "rows_written: the project's own count (CLI summary 'written'), for DuckDB/dlt the rows loaded;"
+    )
+    lines.append("stg_stamped: staging rows (projects + participations) whose run_id is that run's.")
+    lines.append(
+        "cpu_s: user+system CPU of the child (less sensitive than wall_s to other load on the machine)."
+    )
+    lines.append(
+        "DuckDB floor: H2020 via read_json on the JSON members; HORIZON via read_csv on the CSV twin of"
+    )
+    lines.append("the XML dump (DuckDB has no XML reader), so the floor never pays for XML parsing.")
+    return "\n".join(lines)
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
+    from benchmarks.generate import generate
+    from inventory.mirror import serve_mirror
+
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="inventory-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "logs").mkdir(exist_ok=True)
+    wanted = [c.strip() for c in args.contenders.split(",")] if args.contenders else list(CONTENDERS)
+    unknown = set(wanted) - set(CONTENDERS)
+    if unknown:
+        raise SystemExit(f"unknown contenders: {', '.join(sorted(unknown))}")
+    print(f"work folder: {work}", flush=True)
+
+    base_root, changed_root = work / "base", work / "changed"
+    print(f"generating {args.projects:,} projects (seed {args.seed}) ...", flush=True)
+    base = generate(base_root, args.projects, args.seed, None, args.jobs)
+    print(f"  {base['participations']:,} participations in {base['generator_wall_s']} s", flush=True)
+    changed = None
+    if "project_nightly_1pct" in wanted:
+        changed = generate(changed_root, args.projects, args.seed, args.change, args.jobs)
+        print(f"  changed version: {changed['changed_projects']} projects in {changed['generator_wall_s']} s")
+    expected_changed = (
+        changed["changed_records"]["project"] + changed["changed_records"]["participation"]
+        if changed
+        else None
+    )
+
+    results: dict[str, Any] = {
+        "projects": base["projects"],
+        "participations": base["participations"],
+        "seed": args.seed,
+        "generated": base,
+        "changed_generated": changed,
+        "machine": machine_info(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "contenders": {},
+    }
+    contenders: dict[str, dict[str, Any]] = results["contenders"]
+    data_dir = base_root / CORDIS_HOST / "data"
+    sqlite_dir = work / "project"
+    sqlite_url = f"sqlite:///{sqlite_dir / 'warehouse.sqlite'}"
+    pg_admin = args.postgres_url or os.environ.get("INVENTORY_TEST_POSTGRES_URL")
+
+    with contextlib.ExitStack() as stack:
+        if any(c in PROJECT_CONTENDERS for c in wanted):
+            if args.prefect_api_url:
+                api_url, startup = args.prefect_api_url, None
+                results["prefect_server"] = "given (--prefect-api-url)"
+            else:
+                api_url, startup = stack.enter_context(prefect_server(work))
+                results["prefect_server"] = "started by the benchmark"
+            results["prefect_server_startup_s"] = startup
+            print(f"Prefect API {api_url} (start-up {startup} s)", flush=True)
+        base_urls = stack.enter_context(serve_mirror(base_root))
+        changed_urls = stack.enter_context(serve_mirror(changed_root)) if changed else None
+
+        profiled = {n.strip() for n in args.profile.split(",") if n.strip()}
+
+        def profile(name: str) -> Path | None:
+            return work / f"{name}.pyisession" if name in profiled else None
+
+        for name in wanted:
+            print(f"running {name} ...", flush=True)
+            if name == "project_full":
+                shutil.rmtree(sqlite_dir, ignore_errors=True)
+                result = run_project(
+                    name,
+                    base_urls[CORDIS_HOST],
+                    sqlite_dir,
+                    sqlite_url,
+                    api_url,
+                    work,
+                    args.timeout,
+                    profile(name),
+                )
+            elif name == "project_full_postgres":
+                reason = postgres_unavailable(pg_admin)
+                if reason:
+                    result = {"status": "skipped", "reason": reason}
+                else:
+                    with postgres_database(pg_admin) as pg_url:
+                        pg_dir = work / "project_postgres"
+                        shutil.rmtree(pg_dir, ignore_errors=True)
+                        result = run_project(
+                            name,
+                            base_urls[CORDIS_HOST],
+                            pg_dir,
+                            pg_url,
+                            api_url,
+                            work,
+                            args.timeout,
+                            profile(name),
+                        )
+            elif name in WORKERS:
+                result = run_worker(name, data_dir, work, args.timeout)
+            elif name == "project_nightly_unchanged":
+                result = run_project(
+                    name,
+                    base_urls[CORDIS_HOST],
+                    sqlite_dir,
+                    sqlite_url,
+                    api_url,
+                    work,
+                    args.timeout,
+                    profile(name),
+                )
+            else:  # project_nightly_1pct
+                assert changed_urls is not None
+                result = run_project(
+                    name,
+                    changed_urls[CORDIS_HOST],
+                    sqlite_dir,
+                    sqlite_url,
+                    api_url,
+                    work,
+                    args.timeout,
+                    profile(name),
+                )
+                result["expected_changed_records"] = expected_changed
+            contenders[name] = result
+            shown = {
+                k: result.get(k)
+                for k in ("status", "wall_s", "peak_rss_mb", "rows_written", "projects", "participations")
+            }
+            print(f"  {shown}", flush=True)
+            if result.get("error_tail"):
+                print("  --- last lines of its output ---\n" + result["error_tail"], flush=True)
+
+    def succeeded(name: str) -> dict[str, Any]:
+        result = contenders.get(name) or {}
+        return result if result.get("status") == "succeeded" else {}
+
+    full, floor, dlt_r = (succeeded(n) for n in ("project_full", "duckdb_floor", "dlt"))
+    nightly = succeeded("project_nightly_1pct")
+    results["ratios"] = {
+        "project_over_floor": _ratio(full.get("wall_s"), floor.get("wall_s")),
+        "dlt_over_project": _ratio(dlt_r.get("wall_s"), full.get("wall_s")),
+        "nightly_1pct_over_full": _ratio(nightly.get("wall_s"), full.get("wall_s")),
+        "project_peak_rss_over_floor": _ratio(full.get("peak_rss_mb"), floor.get("peak_rss_mb")),
+    }
+    results["targets"] = evaluate_targets(contenders, expected_changed, base["projects"])
+    results["fairness"] = {
+        "same_counts": all(
+            (r.get("projects"), r.get("participations")) == (base["projects"], base["participations"])
+            for r in contenders.values()
+            if r.get("status") == "succeeded"
+        ),
+        "duckdb_floor_inputs": "H2020 JSON members via read_json; HORIZON via read_csv on the CSV twin of the XML dump",
+        "dlt_reader": (contenders.get("dlt") or {}).get("reader"),
+    }
+    sessions = {name: work / f"{name}.pyisession" for name in profiled}
+    profiles = {name: render_profile(path, work) for name, path in sessions.items() if path.exists()}
+    if profiles:
+        results["profiles"] = profiles
+        results["note"] = "profiled contenders run under pyinstrument: their wall times include its overhead"
+    results["work"] = str(work)
+    results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    if not args.keep and not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+        results["work"] = None
+    return results
+
+
+def render_profile(session: Path, work: Path) -> dict[str, str]:
+    """Text renderings of a pyinstrument session (call tree and flat self-time) next to the session."""
+    outputs = {}
+    for label, options in (("tree", []), ("flat", ["-p", "flat=true"])):
+        out = work / f"{session.stem}.profile.{label}.txt"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pyinstrument",
+                "--load",
+                str(session),
+                "-r",
+                "text",
+                *options,
+                "-o",
+                str(out),
+            ],
+            check=False,
+            cwd=REPO_ROOT,
+        )
+        outputs[label] = str(out)
+    return outputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the CORDIS refresh (issue 8).")
+    parser.add_argument("--projects", type=int, default=60_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--change", default="1%", help="share of projects changed for project_nightly_1pct")
+    parser.add_argument("--jobs", type=int, default=2, help="generator processes")
+    parser.add_argument("--contenders", help=f"comma-separated subset of {','.join(CONTENDERS)}")
+    parser.add_argument("--prefect-api-url", help="use this Prefect API instead of starting a server")
+    parser.add_argument(
+        "--postgres-url", help="admin URL of a PostgreSQL server (default INVENTORY_TEST_POSTGRES_URL)"
+    )
+    parser.add_argument(
+        "--results", type=Path, default=DEFAULT_RESULTS, help="where to write the results JSON"
+    )
+    parser.add_argument("--work", help="work folder (kept); default a temporary folder, removed at the end")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per contender")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="project_full",
+        default="",
+        help="run these project contenders under pyinstrument (comma-separated; default project_full)",
+    )
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--worker-data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-scratch", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-report", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        report = WORKERS[args.worker](args.worker_data, args.worker_scratch)
+        args.worker_report.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        return 0
+
+    from benchmarks.generate import parse_fraction
+
+    args.change = parse_fraction(args.change)
+    results = run_benchmark(args)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    print()
+    print(render_table(results))
+    print(f"\nresults: {args.results}")
+    failed = [n for n, r in results["contenders"].items() if r.get("status") not in ("succeeded", "skipped")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""The benchmark at small scale (issue 8): the generator is deterministic, ``--change`` changes exactly the
+projects it lists, and every contender loads the same projects and participations (a fair comparison).
+Timings are never asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.generate import DUMP_NAMES, HOST, generate, money_json
+from extractors.cordis import read_dump
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_URL = os.environ.get("INVENTORY_TEST_POSTGRES_URL")
+SMALL = 300
+
+
+def _zips(root: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((root / HOST / "data").glob("*.zip"))}
+
+
+def test_money_is_written_like_the_real_json() -> None:
+    assert money_json(1_732_084_396) == "1.732084396E7"  # non-integral from 1e7: Java E-notation
+    assert money_json(10_644_574_855) == "1.0644574855E8"
+    assert money_json(8_800_000_000) == "88000000"  # integral: an integer, whatever its size
+    assert money_json(820_142_375) == "8201423.75"
+    assert money_json(49_406_250) == "494062.5"
+    assert money_json(0) == "0"
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    first = generate(tmp_path / "a", 120, seed=7, jobs=2)
+    second = generate(tmp_path / "b", 120, seed=7, jobs=1)
+    other = generate(tmp_path / "c", 120, seed=8, jobs=1)
+    assert set(_zips(tmp_path / "a")) == {name for name in DUMP_NAMES.values()}
+    assert _zips(tmp_path / "a") == _zips(tmp_path / "b")
+    assert _zips(tmp_path / "a") != _zips(tmp_path / "c")
+    assert first["participations"] == second["participations"]
+    assert first["participations"] > first["projects"] > 0
+    assert other["projects"] == 120
+
+
+def _records(root: Path) -> tuple[dict[str, dict], dict[tuple, dict]]:
+    projects: dict[str, dict] = {}
+    participations: dict[tuple, dict] = {}
+    for name in (DUMP_NAMES["H2020", "json"], DUMP_NAMES["HORIZON", "xml"]):
+        records = read_dump(root / HOST / "data" / name)
+        for project in records.projects:
+            projects[project["id"]] = {k: v for k, v in project.items() if k != "source_file"}
+        for row in records.participations:
+            key = (row["projectID"], row["organisationID"], row["role"], row["order"])
+            assert key not in participations, f"duplicate participation key {key}"
+            participations[key] = {k: v for k, v in row.items() if k != "source_file"}
+    return projects, participations
+
+
+def test_change_mode_changes_exactly_the_listed_projects(tmp_path: Path) -> None:
+    base = generate(tmp_path / "base", 400, seed=3, jobs=1)
+    changed = generate(tmp_path / "changed", 400, seed=3, change=0.01, jobs=1)
+    listed = (tmp_path / "changed" / "changed_ids.txt").read_text(encoding="utf-8").split()
+    changes = json.loads((tmp_path / "changed" / "changes.json").read_text(encoding="utf-8"))
+    assert len(listed) == changed["changed_projects"] == 4 and len(set(listed)) == 4
+    assert (base["projects"], base["participations"]) == (changed["projects"], changed["participations"])
+
+    before_projects, before_rows = _records(tmp_path / "base")
+    after_projects, after_rows = _records(tmp_path / "changed")
+    assert before_projects.keys() == after_projects.keys() and before_rows.keys() == after_rows.keys()
+    changed_projects = {pid for pid in before_projects if before_projects[pid] != after_projects[pid]}
+    changed_rows = {key for key in before_rows if before_rows[key] != after_rows[key]}
+    assert changed_projects | {key[0] for key in changed_rows} == set(listed)
+    # each change touches exactly one record, and the manifest names it
+    assert {c["key"][0] for c in changes if c["entity"] == "project"} == changed_projects
+    assert {
+        tuple(str(v) for v in c["key"]) for c in changes if c["entity"] == "participation"
+    } == changed_rows
+    assert len(changed_projects) + len(changed_rows) == len(changes)
+
+
+def test_small_benchmark_contenders_load_the_same_records(tmp_path: Path, prefect_api_url: str) -> None:
+    results_path = tmp_path / "latest.json"
+    cmd = [sys.executable, "-m", "benchmarks.run", "--projects", str(SMALL), "--results", str(results_path)]
+    cmd += ["--prefect-api-url", prefect_api_url, "--work", str(tmp_path / "work"), "--timeout", "300"]
+    env = dict(os.environ)
+    if POSTGRES_URL:
+        cmd += ["--postgres-url", POSTGRES_URL]
+    else:
+        env.pop("INVENTORY_TEST_POSTGRES_URL", None)
+    completed = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert results_path.exists(), completed.stdout[-3000:] + completed.stderr[-3000:]
+    results = json.loads(results_path.read_text(encoding="utf-8"))
+
+    contenders = results["contenders"]
+    expected = {
+        "project_full",
+        "duckdb_floor",
+        "dlt",
+        "project_nightly_unchanged",
+        "project_nightly_1pct",
+        "project_full_postgres",
+    }
+    assert set(contenders) == expected
+    if not POSTGRES_URL:
+        assert contenders["project_full_postgres"]["status"] == "skipped"
+        assert contenders["project_full_postgres"]["reason"]
+        del contenders["project_full_postgres"]
+    total = (results["projects"], results["participations"])
+    assert total[0] == SMALL and total[1] > total[0]
+    for name, result in contenders.items():
+        assert result["status"] == "succeeded", (name, result.get("error_tail"))
+        assert (result["projects"], result["participations"]) == total, name
+        assert result["wall_s"] > 0 and result["peak_rss_mb"] > 0, name
+    assert results["fairness"]["same_counts"] is True
+    assert results["prefect_server_startup_s"] is None  # the session's server was reused
+    assert results["contenders"]["project_nightly_1pct"]["expected_changed_records"] == 3
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "project_full / duckdb_floor" in completed.stdout
