@@ -9,6 +9,7 @@ the body's SHA-256 equals the previous one, nothing new is kept and the returned
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
@@ -142,3 +143,67 @@ def land(
         fetched_at=datetime.now(UTC),
         unchanged=unchanged,
     )
+
+
+INDEX_FILE = "_landed.jsonl"
+
+
+def write_landing_index(
+    raw_dir: Path, source: str, run_date: date, files: list[LandedFile], meta: dict[str, str] | None = None
+) -> Path:
+    """Record in ``raw/<source>/<date>/_landed.jsonl`` what a run landed (URL, path, hash, validators) and
+    ``meta`` (e.g. the base URLs crawled), so the landing zone alone can rebuild the warehouse
+    (``read_landing_index``, a ``from_raw`` backfill) without the warehouse or the network."""
+    folder = landing_dir(raw_dir, source, run_date)
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps({"meta": meta or {}}, sort_keys=True)]
+    for landed in files:
+        row = {**asdict(landed), "fetched_at": landed.fetched_at.isoformat()}
+        lines.append(json.dumps(row, sort_keys=True))
+    target = folder / INDEX_FILE
+    tmp = target.with_suffix(".part")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def latest_snapshot(raw_dir: Path, source: str, on_or_before: date | None = None) -> date | None:
+    """The latest date folder of ``source`` holding a landing index (at or before ``on_or_before``)."""
+    root = raw_dir / source
+    dates = sorted(
+        date.fromisoformat(folder.name)
+        for folder in (root.iterdir() if root.is_dir() else [])
+        if (folder / INDEX_FILE).is_file() and _is_iso_date(folder.name)
+    )
+    eligible = [d for d in dates if on_or_before is None or d <= on_or_before]
+    return eligible[-1] if eligible else None
+
+
+def _is_iso_date(name: str) -> bool:
+    try:
+        date.fromisoformat(name)
+    except ValueError:
+        return False
+    return True
+
+
+def read_landing_index(raw_dir: Path, source: str, snapshot: date) -> tuple[list[LandedFile], dict[str, str]]:
+    """The files a run landed for ``source`` on ``snapshot`` and the index's meta; ``SourceUnavailableError``
+    when that snapshot has no index or a file it lists is gone."""
+    index = landing_dir(raw_dir, source, snapshot) / INDEX_FILE
+    if not index.is_file():
+        raise SourceUnavailableError(
+            str(index), "no landing index for this snapshot: nothing to rebuild from"
+        )
+    lines = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line.strip()]
+    meta, rows = lines[0].get("meta", {}), lines[1:]
+    files = []
+    for row in rows:
+        row["fetched_at"] = datetime.fromisoformat(row["fetched_at"])
+        landed = LandedFile(**row)
+        if not os.path.isfile(landed.path):
+            raise SourceUnavailableError(
+                landed.url, f"landed file {landed.path} is missing from the landing zone"
+            )
+        files.append(landed)
+    return files, meta

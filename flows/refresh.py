@@ -1,20 +1,32 @@
-"""The nightly refresh: extract each source (concurrently) → land raw → stage → validate → merge →
-publish marts → record the run. A failure anywhere leaves the published marts as they were."""
+"""The refresh: extract each source (concurrently) → land raw → stage → validate staging → merge → build core
+and marts → validate them → publish (one transaction) → record the run. A failure anywhere, or a critical
+data-quality failure, leaves the published marts exactly as they were.
+
+Two flows share one body: ``refresh_inventory`` (the nightly deployment) and ``backfill_inventory``
+(parameters validated by :class:`flows.parameters.BackfillParameters`: a date window, a rebuild from the raw
+landing zone, an accepted drift)."""
 
 from __future__ import annotations
 
 import time
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, unmapped
 from prefect.runtime import flow_run
 
+from extractors.cordis.dumps import dump_programme
 from flows import tasks
-from inventory.config import load_settings
+from flows.parameters import BackfillParameters
+from inventory.config import Settings, load_settings
 from inventory.errors import QualityGateError
+from quality.gate import all_passed, summarize
+from warehouse.engine import make_engine
+from warehouse.lock import writer_lock
 
 FLOW_NAME = "refresh-inventory"
+BACKFILL_FLOW_NAME = "backfill-inventory"
 LOCAL_TZ = ZoneInfo("Europe/Brussels")
 
 
@@ -27,68 +39,181 @@ def _run_date() -> date:
 
 
 @flow(name=FLOW_NAME, log_prints=True)
-def refresh_inventory(sources: list[str] | None = None, programmes: list[str] | None = None) -> dict:
-    """Refresh the inventory from ``sources`` (default: all) for the CORDIS ``programmes`` asked."""
+def refresh_inventory(
+    sources: list[str] | None = None, programmes: list[str] | None = None, accept_drift: str | None = None
+) -> dict:
+    """Refresh the inventory from ``sources`` (default: all) for the CORDIS ``programmes`` asked.
+    ``accept_drift``: who accepts a drop in volume larger than the gate allows (kept in the ledger)."""
+    return _refresh(
+        FLOW_NAME, BackfillParameters(sources=sources, programmes=programmes, accept_drift=accept_drift)
+    )
+
+
+@flow(name=BACKFILL_FLOW_NAME, log_prints=True)
+def backfill_inventory(params: BackfillParameters) -> dict:
+    """A parameterised refresh: sources, programmes, a date window, ``from_raw`` (rebuild from the landing
+    zone's snapshot, no HTTP) and ``accept_drift``."""
+    return _refresh(BACKFILL_FLOW_NAME, params)
+
+
+def _refresh(flow_name: str, params: BackfillParameters) -> dict:
     settings = load_settings()
     logger = get_run_logger()
     started = time.monotonic()
     run_id = str(flow_run.id)
-    chosen_sources = tuple(sources or settings.sources)
-    chosen_programmes = tuple(p.upper() for p in (programmes or settings.cordis_programmes))
+    sources = tuple(params.sources or settings.sources)
+    programmes = tuple(params.programmes or settings.cordis_programmes)
     run_date = _run_date()
 
     tasks.prepare_warehouse(settings)
-    tasks.start_run(settings, run_id, FLOW_NAME, ",".join(chosen_sources), ",".join(chosen_programmes))
+    tasks.start_run(settings, run_id, flow_name, ",".join(sources), ",".join(programmes))
     outcome: dict = {"rows_read": 0, "rows_written": 0, "dq_passed": None}
+    results: list = []
+    summary: dict = {}
     try:
-        retries = settings.extract_task_retries
-        cordis_future = (
-            tasks.extract_cordis.with_options(retries=retries).submit(settings, chosen_programmes, run_date)
-            if "cordis" in chosen_sources
-            else None
-        )
-        vlaio_future = (
-            tasks.extract_vlaio.with_options(retries=retries).submit(settings, run_date)
-            if "vlaio" in chosen_sources
-            else None
-        )
-        cordis_files = cordis_future.result() if cordis_future else []
-        vlaio_files = vlaio_future.result() if vlaio_future else []
-        tasks.record_manifest(settings, run_id, [*cordis_files, *vlaio_files])
-
-        staged = tasks.stage_cordis(cordis_files) if cordis_future else None
-        pages = tasks.stage_vlaio(vlaio_files) if vlaio_future else None
-        outcome["rows_read"] = (staged.rows_read if staged else 0) + (len(pages) if pages is not None else 0)
-
-        if staged is not None:
-            gate = tasks.validate_cordis(staged)
-            outcome["dq_passed"] = gate.passed
-            logger.info("quality gate: %s", gate.summary())
-            if not gate.passed:
-                raise QualityGateError(gate.summary())
-
-        outcome["rows_written"] = tasks.merge(settings, run_id, staged, pages)
-        published = tasks.publish_marts(settings, run_id)
-        outcome["rows_written"] += sum(published.history_rows.values())
+        with writer_lock(make_engine(settings.db_url), run_id, settings.lock_wait_s):
+            summary = _refresh_locked(
+                settings, run_id, run_date, sources, programmes, params, outcome, results
+            )
     except QualityGateError as exc:
+        docs = _keep_results(settings, run_id, results)
         tasks.finish_run(settings, run_id, status="blocked", error=str(exc), **outcome)
+        tasks.build_report(settings, docs)
         raise
     except Exception as exc:
+        docs = _keep_results(settings, run_id, results)
         tasks.finish_run(settings, run_id, status="failed", error=f"{type(exc).__name__}: {exc}", **outcome)
+        tasks.build_report(settings, docs)
         raise
+    docs = _keep_results(settings, run_id, results)
     tasks.finish_run(settings, run_id, status="succeeded", **outcome)
+    report = tasks.build_report(settings, docs)
+    logger.info("run %s succeeded: %s", run_id, summary["mart_rows"])
     return {
         "run_id": run_id,
         "status": "succeeded",
         "run_date": run_date.isoformat(),
-        "sources": list(chosen_sources),
-        "programmes": list(chosen_programmes),
+        "sources": list(sources),
+        "programmes": list(programmes),
+        "from_raw": params.from_raw,
+        "rows_read": outcome["rows_read"],
+        "rows_written": outcome["rows_written"],
+        "dq_passed": outcome["dq_passed"],
+        "accepted_drift_by": outcome.get("accepted_drift_by"),
+        "duration_s": round(time.monotonic() - started, 1),
+        "data_docs": str(docs) if docs else None,
+        "report": str(report) if report else None,
+        **summary,
+    }
+
+
+def _refresh_locked(
+    settings: Settings,
+    run_id: str,
+    run_date: date,
+    sources: tuple[str, ...],
+    programmes: tuple[str, ...],
+    params: BackfillParameters,
+    outcome: dict,
+    results: list,
+) -> dict:
+    logger = get_run_logger()
+    retries = settings.extract_task_retries
+    cordis_future = vlaio_future = None
+    if "cordis" in sources:
+        if params.from_raw:
+            cordis_future = tasks.cordis_from_raw.submit(settings, params.snapshot)
+        else:
+            previous = tasks.previous_fetches(settings, "cordis")
+            cordis_future = tasks.extract_cordis.with_options(retries=retries).submit(
+                settings, programmes, run_date, previous
+            )
+    if "vlaio" in sources:
+        if params.from_raw:
+            vlaio_future = tasks.vlaio_from_raw.submit(settings, params.snapshot)
+        else:
+            previous = tasks.previous_fetches(settings, "vlaio")
+            vlaio_future = tasks.extract_vlaio.with_options(retries=retries).submit(
+                settings, run_date, previous
+            )
+    dumps = cordis_future.result() if cordis_future else []
+    crawl = vlaio_future.result() if vlaio_future else None
+    if not params.from_raw:
+        tasks.record_manifest(settings, run_id, [*dumps, *(crawl.manifest_files if crawl else [])])
+
+    # An unchanged dump (304 or same SHA-256) is not parsed again: staging already holds it.
+    changed = [d for d in dumps if params.from_raw or not d.unchanged]
+    spool = settings.data_dir / "spool"
+    cordis_staged = (
+        tasks.combine_cordis(
+            tasks.stage_cordis_dump.map(changed, spool_dir=unmapped(spool)).result(),
+            params.window_start,
+            params.window_end,
+        )
+        if changed
+        else None
+    )
+    vlaio_staged = tasks.stage_vlaio(settings, crawl) if crawl is not None else None
+    counts = {
+        **(cordis_staged.counts if cordis_staged else {}),
+        **(vlaio_staged.counts if vlaio_staged else {}),
+    }
+    # a dump not read again keeps its last counts, so the next drift check still has its baseline
+    unread = {dump_programme(Path(d.path)) for d in dumps if d not in changed}
+    baseline = tasks.baseline_counts(settings) if unread else None
+    for entity, count in (baseline or {}).items():
+        if entity.startswith("cordis.") and entity.split(".")[1] in unread:
+            counts.setdefault(entity, count)
+    outcome["rows_read"] = (cordis_staged.rows_read if cordis_staged else 0) + (
+        vlaio_staged.rows_read if vlaio_staged else 0
+    )
+    outcome["counts"] = counts or None
+
+    # Gate 1: staging. Nothing is merged when it fails.
+    accept = params.accept_drift is not None
+    staging_results = tasks.validate_staging(settings, cordis_staged, vlaio_staged, counts, accept)
+    results += staging_results
+    _gate(staging_results, outcome, logger)
+    if accept and any(r.warnings for r in staging_results):
+        outcome["accepted_drift_by"] = params.accept_drift
+
+    outcome["rows_written"] = tasks.merge(settings, run_id, cordis_staged, vlaio_staged)
+    if not tasks.needs_publish(settings):
+        published = tasks.current_marts(settings)
+    else:
+        # Gate 2: core and marts, built but not published until they pass.
+        inventory = tasks.build_inventory(settings)
+        inventory_results = tasks.validate_inventory(inventory)
+        results += inventory_results
+        _gate(inventory_results, outcome, logger)
+        published = tasks.publish_inventory(settings, run_id, inventory)
+        outcome["rows_written"] += sum(published.history_rows.values())
+    outcome["dq_passed"] = all_passed(results)
+    quarantined = cordis_staged.quarantined if cordis_staged is not None else None
+    skipped = vlaio_staged.skipped if vlaio_staged is not None else None
+    return {
         "mart_rows": published.mart_rows,
         "history_rows": published.history_rows,
         "published": published.published,
-        "dq_passed": outcome["dq_passed"],
-        "rows_read": outcome["rows_read"],
-        "rows_written": outcome["rows_written"],
-        "quarantined": len(staged.quarantined) if staged is not None else 0,
-        "duration_s": round(time.monotonic() - started, 1),
+        "counts": counts,
+        "quarantined": 0 if quarantined is None else int((quarantined["entity"] != "schema").sum()),
+        "skipped": [] if skipped is None else skipped.to_dict("records"),
+        "unchanged_files": [d.url for d in dumps if d.unchanged and not params.from_raw],
     }
+
+
+def _keep_results(settings: Settings, run_id: str, results: list):
+    """Every result in ``dq_result`` and the Data Docs, whatever the run's outcome."""
+    if not results:
+        return None
+    tasks.record_quality(settings, run_id, results)
+    return tasks.build_data_docs(settings, run_id, results)
+
+
+def _gate(results: list, outcome: dict, logger) -> None:
+    if all_passed(results):
+        return
+    outcome["dq_passed"] = False
+    summary = summarize(r for r in results if not r.passed)
+    logger.error("quality gate: %s", summary)
+    raise QualityGateError(summary)

@@ -1,118 +1,434 @@
-"""Prefect tasks of the refresh: each one delegates to the room that does the work."""
+"""Prefect tasks of the refresh: each one delegates to the room that does the work (extractors/, transforms/,
+quality/, warehouse/); none parses or writes SQL itself."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 
 import extractors.cordis as cordis
 import extractors.vlaio as vlaio
+from extractors.cordis import settings as cordis_settings
+from extractors.cordis.dumps import dump_programme, iter_dump
 from extractors.http import make_session
-from extractors.landing import LandedFile
+from extractors.landing import (
+    LandedFile,
+    PreviousFetch,
+    latest_snapshot,
+    read_landing_index,
+    write_landing_index,
+)
+from extractors.vlaio.crawl import CrawlResult
+from extractors.vlaio.reference import batch_totals, load_batches, load_reference
+from extractors.vlaio.sites import make_sites
 from inventory.config import Settings
-from quality.gate import GateResult, validate_staged_projects
-from transforms.cordis import stage_participations, stage_projects
-from transforms.core import build_core
+from inventory.errors import SourceUnavailableError
+from quality import gate
+from quality.outcomes import GateResult
+from transforms.cordis import stage_participations, stage_projects, within_window
+from transforms.core import Core, build_core
 from transforms.marts import build_marts
-from transforms.vlaio import stage_pages
-from warehouse import ledger, loads, publish
+from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
+from transforms.vlaio import stage_projects as stage_vlaio_projects
+from warehouse import ledger, loads, publish, quality_results
 from warehouse.engine import make_engine
 from warehouse.migrate import upgrade
 from warehouse.publish import PublishResult
 
+PROGRESS_EVERY_S = 30.0
+
 
 @dataclass
 class StagedCordis:
+    """One dump (or several, concatenated) staged: typed frames and the records that could not be."""
+
     projects: pd.DataFrame
     participations: pd.DataFrame
     quarantined: pd.DataFrame
     rows_read: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class StagedVlaio:
+    pages: pd.DataFrame
+    projects: pd.DataFrame
+    organisations: pd.DataFrame
+    skipped: pd.DataFrame
+    proeftuin_count: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.pages)
+
+
+@dataclass
+class Inventory:
+    """Core and marts built from everything staged, not yet published."""
+
+    core: Core
+    marts: dict[str, pd.DataFrame]
+
+
+def _engine(settings: Settings):
+    return make_engine(settings.db_url)
 
 
 @task(cache_policy=NO_CACHE)
 def prepare_warehouse(settings: Settings) -> None:
     """Apply pending Alembic migrations."""
-    upgrade(make_engine(settings.db_url))
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
-def extract_cordis(settings: Settings, programmes: tuple[str, ...], run_date: date) -> list[LandedFile]:
-    session = make_session(settings.http_retries)
-    return [
-        cordis.fetch_dump(session, settings.cordis_base_url, programme, settings.raw_dir, run_date,
-                          settings.http_timeout_s)
-        for programme in programmes
-    ]  # fmt: skip
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
-def extract_vlaio(settings: Settings, run_date: date) -> list[LandedFile]:
-    session = make_session(settings.http_retries)
-    return vlaio.crawl(session, settings.vlaio_base_url, settings.raw_dir, run_date, settings.http_timeout_s)
-
-
-@task(cache_policy=NO_CACHE)
-def record_manifest(settings: Settings, run_id: str, landed: list[LandedFile]) -> int:
-    return loads.record_manifest(make_engine(settings.db_url), run_id, (f.as_row() for f in landed))
-
-
-@task(cache_policy=NO_CACHE)
-def stage_cordis(landed: list[LandedFile]) -> StagedCordis:
-    records = cordis.CordisRecords()
-    for dump in landed:
-        records.extend(cordis.read_dump(Path(dump.path)))
-    projects, bad_projects = stage_projects(records.projects)
-    participations, bad_participations = stage_participations(records.participations)
-    quarantined = pd.concat([bad_projects, bad_participations], ignore_index=True)
-    return StagedCordis(
-        projects, participations, quarantined, len(records.projects) + len(records.participations)
-    )
-
-
-@task(cache_policy=NO_CACHE)
-def stage_vlaio(landed: list[LandedFile]) -> pd.DataFrame:
-    return stage_pages(vlaio.read_page(page) for page in landed)
-
-
-@task(cache_policy=NO_CACHE)
-def validate_cordis(staged: StagedCordis) -> GateResult:
-    return validate_staged_projects(staged.projects)
-
-
-@task(cache_policy=NO_CACHE)
-def merge(settings: Settings, run_id: str, staged: StagedCordis | None, pages: pd.DataFrame | None) -> int:
-    engine = make_engine(settings.db_url)
-    written = 0
-    if staged is not None:
-        written += loads.record_quarantine(engine, run_id, staged.quarantined)
-        written += loads.merge_cordis(engine, run_id, staged.projects, staged.participations)
-    if pages is not None:
-        written += loads.merge_vlaio_pages(engine, run_id, pages)
-    return written
-
-
-@task(cache_policy=NO_CACHE)
-def publish_marts(settings: Settings, run_id: str) -> PublishResult:
-    """Core (with history) and marts from everything staged, published in one transaction; nothing at all
-    when staging holds nothing new (an unchanged night writes zero rows)."""
-    engine = make_engine(settings.db_url)
-    if not publish.needs_publish(engine):
-        return PublishResult(history_rows={}, mart_rows=publish.mart_row_counts(engine), published=False)
-    staged = publish.read_staged(engine)
-    core = build_core(staged.cordis_projects, staged.cordis_participations)
-    return publish.publish(engine, run_id, core.tables(), build_marts(core))
+    upgrade(_engine(settings))
 
 
 @task(cache_policy=NO_CACHE)
 def start_run(settings: Settings, run_id: str, flow_name: str, sources: str, programmes: str) -> None:
-    ledger.start_run(make_engine(settings.db_url), run_id, flow_name, sources, programmes)
+    ledger.start_run(_engine(settings), run_id, flow_name, sources, programmes)
 
 
 @task(cache_policy=NO_CACHE)
-def finish_run(settings: Settings, run_id: str, **outcome: object) -> None:
-    ledger.finish_run(make_engine(settings.db_url), run_id, **outcome)  # type: ignore[arg-type]
+def finish_run(settings: Settings, run_id: str, **outcome: Any) -> None:
+    ledger.finish_run(_engine(settings), run_id, **outcome)
+
+
+# --- extract ---------------------------------------------------------------------------------------------
+
+
+def _previous(rows: dict[str, dict[str, Any]]) -> dict[str, PreviousFetch]:
+    return {
+        url: PreviousFetch(
+            url=url,
+            sha256=row["sha256"],
+            etag=row.get("etag"),
+            last_modified=row.get("last_modified"),
+            path=row.get("path"),
+            size_bytes=row.get("size_bytes"),
+        )
+        for url, row in rows.items()
+    }
+
+
+@task(cache_policy=NO_CACHE)
+def previous_fetches(settings: Settings, source: str) -> dict[str, PreviousFetch]:
+    """What the last successful runs fetched per URL: the validators of the conditional GETs."""
+    return _previous(loads.previous_fetches(_engine(settings), source))
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def extract_cordis(
+    settings: Settings, programmes: tuple[str, ...], run_date: date, previous: dict[str, PreviousFetch]
+) -> list[LandedFile]:
+    """Download each programme's dump, conditionally: an unchanged dump comes back ``unchanged``."""
+    logger = get_run_logger()
+    session = make_session(settings.http_retries, rate_per_host=settings.http_rate_per_host)
+    landed = []
+    for programme in programmes:
+        fmt = cordis_settings.resolve_format(programme, settings.cordis_format)
+        url = cordis_settings.dump_url(settings.cordis_base_url, programme, fmt)
+        file = cordis.fetch_dump(session, settings.cordis_base_url, programme, settings.raw_dir, run_date,
+                                 settings.http_timeout_s, fmt=fmt, previous=previous.get(url))  # fmt: skip
+        state = "unchanged (not parsed again)" if file.unchanged else f"{file.size_bytes:,} bytes"
+        logger.info("CORDIS %s dump %s: %s", programme, url, state)
+        landed.append(file)
+    write_landing_index(settings.raw_dir, cordis.SOURCE, run_date, landed)
+    return landed
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def extract_vlaio(settings: Settings, run_date: date, previous: dict[str, PreviousFetch]) -> CrawlResult:
+    """Crawl vlaio.be and industrie40vlaanderen.be (politely, within the page budget)."""
+    logger = get_run_logger()
+    session = make_session(settings.http_retries, rate_per_host=settings.http_rate_per_host)
+    result = vlaio.crawl(
+        session,
+        settings.vlaio_base_url,
+        settings.raw_dir,
+        run_date,
+        settings.http_timeout_s,
+        settings.vlaio_page_budget,
+        industrie40_base_url=settings.industrie40_base_url,
+        delay_s=settings.vlaio_crawl_delay_s,
+        previous=previous,
+    )
+    logger.info("VLAIO crawl: %d pages, %d skipped", len(result.pages), len(result.skipped))
+    meta = {"vlaio_base_url": settings.vlaio_base_url, "industrie40_base_url": settings.industrie40_base_url}
+    write_landing_index(settings.raw_dir, vlaio.SOURCE, run_date, result.pages, meta)
+    return result
+
+
+def _snapshot(settings: Settings, source: str, snapshot: date | None) -> date:
+    found = latest_snapshot(settings.raw_dir, source, snapshot)
+    if found is None:
+        where = settings.raw_dir / source
+        raise SourceUnavailableError(str(where), f"no landed snapshot on or before {snapshot or 'today'}")
+    return found
+
+
+@task(cache_policy=NO_CACHE)
+def cordis_from_raw(settings: Settings, snapshot: date | None) -> list[LandedFile]:
+    """The dumps a run landed on ``snapshot`` (default: the latest), read from the landing zone only."""
+    files, _ = read_landing_index(
+        settings.raw_dir, cordis.SOURCE, _snapshot(settings, cordis.SOURCE, snapshot)
+    )
+    return files
+
+
+@task(cache_policy=NO_CACHE)
+def vlaio_from_raw(settings: Settings, snapshot: date | None) -> CrawlResult:
+    """The pages a crawl landed on ``snapshot`` (default: the latest), with the sites as they were crawled."""
+    files, meta = read_landing_index(
+        settings.raw_dir, vlaio.SOURCE, _snapshot(settings, vlaio.SOURCE, snapshot)
+    )
+    sites = make_sites(meta.get("vlaio_base_url", settings.vlaio_base_url), meta.get("industrie40_base_url"))
+    return CrawlResult(pages=files, sites=sites)
+
+
+@task(cache_policy=NO_CACHE)
+def record_manifest(settings: Settings, run_id: str, landed: list[LandedFile]) -> int:
+    return loads.record_manifest(_engine(settings), run_id, (f.as_row() for f in landed))
+
+
+# --- stage -----------------------------------------------------------------------------------------------
+
+
+def _by_run_and_file(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    """A retried flow run (same flow-run id) does not parse a file it already staged (same SHA-256)."""
+    from prefect.runtime import flow_run
+
+    return f"stage-cordis-{flow_run.id}-{parameters['dump'].sha256}"
+
+
+@task(cache_key_fn=_by_run_and_file, cache_expiration=timedelta(days=2), persist_result=True)
+def stage_cordis_dump(dump: LandedFile, spool_dir: Path) -> StagedCordis:
+    """Read one dump batch by batch (bounded memory) and stage every batch; logs progress at least every
+    30 s. Records that cannot be read or cast are quarantined with their reason."""
+    logger = get_run_logger()
+    started = last_log = time.monotonic()
+    projects, participations, quarantined = [], [], []
+    read = 0
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    for number, batch in enumerate(iter_dump(Path(dump.path), spool_dir=spool_dir), start=1):
+        staged_projects, bad_projects = stage_projects(batch.projects)
+        staged_parts, bad_parts = stage_participations(batch.participations)
+        projects.append(staged_projects)
+        participations.append(staged_parts)
+        quarantined += [
+            bad_projects,
+            bad_parts,
+            pd.DataFrame(batch.quarantined, columns=bad_projects.columns),
+        ]
+        read += len(batch.projects) + len(batch.participations)
+        if time.monotonic() - last_log >= PROGRESS_EVERY_S or number == 1:
+            last_log = time.monotonic()
+            logger.info("%s: batch %d, %d records read in %.0f s", Path(dump.path).name, number, read,
+                        last_log - started)  # fmt: skip
+    programme = dump_programme(Path(dump.path))
+    staged = StagedCordis(
+        projects=_concat(projects),
+        participations=_concat(participations),
+        quarantined=_concat(quarantined),
+        rows_read=read,
+    )
+    staged.counts = {
+        f"cordis.{programme}.projects": len(staged.projects),
+        f"cordis.{programme}.participations": len(staged.participations),
+    }
+    logger.info("%s: %d records staged, %d quarantined in %.1f s", Path(dump.path).name, read,
+                len(staged.quarantined), time.monotonic() - started)  # fmt: skip
+    return staged
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty] or frames[:1]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+@task(cache_policy=NO_CACHE)
+def combine_cordis(
+    parts: list[StagedCordis], window_start: date | None, window_end: date | None
+) -> StagedCordis:
+    """The staged dumps as one, narrowed to a backfill's date window when one is given."""
+    projects = _concat([p.projects for p in parts])
+    participations = _concat([p.participations for p in parts])
+    projects, participations = within_window(projects, participations, window_start, window_end)
+    counts: dict[str, int] = {}
+    for part in parts:
+        counts.update(part.counts)
+    return StagedCordis(
+        projects=projects,
+        participations=participations,
+        quarantined=_concat([p.quarantined for p in parts]),
+        rows_read=sum(p.rows_read for p in parts),
+        counts=counts,
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def stage_vlaio(settings: Settings, crawl: CrawlResult) -> StagedVlaio:
+    """Pages, proeftuinen (with their batch from the reference), their organisations, and the reference
+    proeftuinen the crawl did not find. A page that yielded a proeftuin before and carries no anchor now is
+    layout drift (a typed error)."""
+    previous_ids = [
+        sid for sid in loads.staged_source_ids(_engine(settings), "stg_vlaio__projects")
+        if not sid.startswith("reference:")
+    ]  # fmt: skip
+    extraction = vlaio.read_projects(crawl, previous_ids)
+    reference = load_reference()
+    projects = stage_vlaio_projects(extraction.projects, reference=reference)
+    organisations = stage_organisations(extraction.projects)
+    missing_projects, missing_orgs = reference_only(reference, projects)
+    skipped = stage_skips([*crawl.skipped, *extraction.skipped])
+    pages = stage_pages(vlaio.read_page(page) for page in crawl.pages)
+    staged = StagedVlaio(
+        pages=pages,
+        projects=_concat([projects, missing_projects]),
+        organisations=_concat([organisations, missing_orgs]),
+        skipped=skipped,
+        proeftuin_count=extraction.proeftuin_count,
+    )
+    staged.counts = {"vlaio.pages": len(pages), "vlaio.proeftuinen": extraction.proeftuin_count}
+    return staged
+
+
+# --- validate --------------------------------------------------------------------------------------------
+
+
+@task(cache_policy=NO_CACHE)
+def validate_staging(
+    settings: Settings,
+    cordis_staged: StagedCordis | None,
+    vlaio_staged: StagedVlaio | None,
+    counts: dict[str, int],
+    accept_drift: bool,
+) -> list[GateResult]:
+    """The staging suites, the drift check against the last successful run, the quarantine share and the
+    proeftuinen floor (the reference's count)."""
+    frames = {
+        "stg_cordis__projects": cordis_staged.projects if cordis_staged else None,
+        "stg_cordis__participations": cordis_staged.participations if cordis_staged else None,
+        "stg_vlaio__projects": vlaio_staged.projects if vlaio_staged else None,
+    }
+    results = gate.validate_staging(frames)
+    previous = quality_results.previous_counts(_engine(settings))
+    results.append(gate.check_volume(counts, previous, settings.max_drop, accept_drift=accept_drift))
+    if cordis_staged is not None:
+        bad_rows = cordis_staged.quarantined
+        quarantined = int((bad_rows["entity"] != "schema").sum()) if not bad_rows.empty else 0
+        results.append(gate.check_quarantine(quarantined, cordis_staged.rows_read, settings.max_quarantine,
+                                             "cordis.quarantined"))  # fmt: skip
+    if vlaio_staged is not None:
+        results.append(
+            gate.check_minimum("vlaio.proeftuinen", vlaio_staged.proeftuin_count, len(load_reference()))
+        )
+    return results
+
+
+@task(cache_policy=NO_CACHE)
+def baseline_counts(settings: Settings) -> dict[str, int] | None:
+    """Rows per source entity of the last successful run (the drift baseline)."""
+    return quality_results.previous_counts(_engine(settings))
+
+
+@task(cache_policy=NO_CACHE)
+def build_inventory(settings: Settings) -> Inventory:
+    """Core and marts from everything staged (the previous runs' rows and this run's)."""
+    staged = publish.read_staged(_engine(settings))
+    core = build_core(
+        staged.cordis_projects,
+        staged.cordis_participations,
+        vlaio_projects=staged.vlaio_projects,
+        vlaio_organisations=staged.vlaio_organisations,
+        vlaio_batches=batch_totals(load_batches()) if not staged.vlaio_projects.empty else None,
+    )
+    return Inventory(core=core, marts=build_marts(core))
+
+
+@task(cache_policy=NO_CACHE)
+def validate_inventory(inventory: Inventory) -> list[GateResult]:
+    """The core suites (referential integrity, yearly sums to the cent) and the mart suites."""
+    return [*gate.validate_core(inventory.core.tables()), *gate.validate_marts(inventory.marts)]
+
+
+@task(cache_policy=NO_CACHE)
+def record_quality(settings: Settings, run_id: str, results: list[GateResult]) -> int:
+    return quality_results.record_dq_results(_engine(settings), gate.outcome_rows(run_id, results))
+
+
+@task(cache_policy=NO_CACHE)
+def build_data_docs(settings: Settings, run_id: str, results: list[GateResult]) -> Path | None:
+    """GX Data Docs of this run's results into ``INVENTORY_DATA_DIR/docs`` (a separate step: a failure here
+    is logged, it does not fail the run)."""
+    logger = get_run_logger()
+    try:
+        index = gate.build_data_docs(results, settings.data_dir / "docs", run_id)
+    except Exception as exc:
+        logger.warning("Data Docs not built: %s: %s", type(exc).__name__, exc)
+        return None
+    logger.info("Data Docs: %s", index)
+    return index
+
+
+@task(cache_policy=NO_CACHE)
+def build_report(settings: Settings, data_docs: Path | None) -> Path | None:
+    """The HTML report from the marts into ``INVENTORY_DATA_DIR/report`` (the last step; a failure here is
+    logged and does not change the run's outcome)."""
+    from reports.render import build_report as render
+
+    logger = get_run_logger()
+    out_dir = settings.data_dir / "report"
+    link = os.path.relpath(data_docs, out_dir) if data_docs else None
+    try:
+        index = render(_engine(settings), out_dir, data_docs_url=link)
+    except Exception as exc:
+        logger.warning("report not built: %s: %s", type(exc).__name__, exc)
+        return None
+    logger.info("report: %s", index)
+    return index
+
+
+# --- merge and publish -----------------------------------------------------------------------------------
+
+
+@task(cache_policy=NO_CACHE)
+def merge(
+    settings: Settings, run_id: str, cordis_staged: StagedCordis | None, vlaio_staged: StagedVlaio | None
+) -> int:
+    """Write the staged rows that changed (one transaction per table group); returns the rows written."""
+    engine = _engine(settings)
+    written = 0
+    if cordis_staged is not None:
+        written += loads.record_quarantine(engine, run_id, cordis_staged.quarantined)
+        written += loads.merge_cordis(engine, run_id, cordis_staged.projects, cordis_staged.participations)
+    if vlaio_staged is not None:
+        written += loads.merge_vlaio_pages(engine, run_id, vlaio_staged.pages)
+        written += loads.merge_vlaio_projects(
+            engine, run_id, vlaio_staged.projects, vlaio_staged.organisations
+        )
+    return written
+
+
+@task(cache_policy=NO_CACHE)
+def needs_publish(settings: Settings) -> bool:
+    return publish.needs_publish(_engine(settings))
+
+
+@task(cache_policy=NO_CACHE)
+def publish_inventory(settings: Settings, run_id: str, inventory: Inventory) -> PublishResult:
+    """Core history and every mart in one transaction (never retried: a half-done publish cannot exist)."""
+    return publish.publish(_engine(settings), run_id, inventory.core.tables(), inventory.marts)
+
+
+@task(cache_policy=NO_CACHE)
+def current_marts(settings: Settings) -> PublishResult:
+    return PublishResult(
+        history_rows={}, mart_rows=publish.mart_row_counts(_engine(settings)), published=False
+    )

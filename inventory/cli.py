@@ -4,6 +4,7 @@ runs it against the recorded sources served on loopback."""
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -34,6 +35,10 @@ def _apply_overrides(
     os.environ.update({name: value for name, value in overrides.items() if value})
 
 
+def _split(value: str | None) -> list[str] | None:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
 def _print_summary(summary: dict) -> None:
     typer.echo(f"run {summary['run_id']}: {summary['status']} in {summary['duration_s']} s")
     typer.echo(f"  sources: {', '.join(summary['sources'])}; programmes: {', '.join(summary['programmes'])}")
@@ -41,20 +46,44 @@ def _print_summary(summary: dict) -> None:
                f"quarantined: {summary['quarantined']}")  # fmt: skip
     verdict = {True: "passed", False: "FAILED", None: "not run"}[summary["dq_passed"]]
     typer.echo(f"  data quality: {verdict}")
+    if summary.get("accepted_drift_by"):
+        typer.echo(f"  volume drop accepted by {summary['accepted_drift_by']} (kept in etl_run)")
+    for url in summary.get("unchanged_files", []):
+        typer.echo(f"  unchanged since the last run, not parsed again: {url}")
+    skipped = summary.get("skipped", [])
+    if skipped:
+        typer.echo(f"  pages skipped: {len(skipped)}")
+        for skip in skipped[:10]:
+            typer.echo(f"    {skip['url']}: {skip['reason']}")
+    if summary.get("report"):
+        typer.echo(f"  report: {summary['report']}")
     if not summary.get("published", True):
         typer.echo("  nothing changed in the sources: marts left as they were")
     for mart, count in summary["mart_rows"].items():
         typer.echo(f"  {mart}: {count} rows")
 
 
-def _refresh() -> None:
+AcceptDriftOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--accept-drift", help="Your name: publish despite a volume drop the gate would block (logged)"
+    ),
+]
+
+
+def _refresh(accept_drift: str | None = None, backfill: dict | None = None) -> None:
     settings = prepare_runtime_environment()
     # Prefect must be imported after PREFECT_HOME and the analytics switches are set.
-    from flows.refresh import refresh_inventory
+    from flows.parameters import BackfillParameters
+    from flows.refresh import backfill_inventory, refresh_inventory
     from warehouse.engine import make_engine
     from warehouse.ledger import get_run
 
-    state = refresh_inventory(return_state=True)
+    if backfill is not None:
+        params = BackfillParameters(accept_drift=accept_drift, **backfill)
+        state = backfill_inventory(params, return_state=True)
+    else:
+        state = refresh_inventory(accept_drift=accept_drift, return_state=True)
     if state.is_completed():
         _print_summary(state.result())
         return
@@ -72,10 +101,45 @@ def refresh(
     programmes: ProgrammesOpt = None,
     db_url: DbUrlOpt = None,
     data_dir: DataDirOpt = None,
+    accept_drift: AcceptDriftOpt = None,
 ) -> None:
     """Run the refresh once against the live sources (or whatever the base URLs point at)."""
     _apply_overrides(db_url, data_dir, sources, programmes)
-    _refresh()
+    _refresh(accept_drift)
+
+
+@app.command()
+def backfill(
+    sources: SourcesOpt = None,
+    programmes: ProgrammesOpt = None,
+    window_start: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only projects ending on or after this day")
+    ] = None,
+    window_end: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only projects starting on or before this day"),
+    ] = None,
+    from_raw: Annotated[
+        bool, typer.Option("--from-raw", help="Rebuild from the raw landing zone, without any HTTP request")
+    ] = False,
+    snapshot: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="With --from-raw: the landing date to use")
+    ] = None,
+    db_url: DbUrlOpt = None,
+    data_dir: DataDirOpt = None,
+    accept_drift: AcceptDriftOpt = None,
+) -> None:
+    """A parameterised refresh: a date window, a rebuild from the landing zone, an accepted drift."""
+    _apply_overrides(db_url, data_dir, None, None)
+    params = {
+        "sources": _split(sources),
+        "programmes": _split(programmes),
+        "window_start": window_start.date() if window_start else None,
+        "window_end": window_end.date() if window_end else None,
+        "from_raw": from_raw,
+        "snapshot": snapshot.date() if snapshot else None,
+    }
+    _refresh(accept_drift, backfill=params)
 
 
 @app.command()
@@ -105,6 +169,15 @@ def config() -> None:
         shown = make_url(value).render_as_string(hide_password=True) if name == "db_url" else value
         typer.echo(f"{name} = {shown}")
 
+
+def _register_report_commands() -> None:
+    from reports.cli import export, report
+
+    app.command()(report)
+    app.command()(export)
+
+
+_register_report_commands()
 
 if __name__ == "__main__":
     app()

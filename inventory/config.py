@@ -17,12 +17,24 @@ DEFAULTS: dict[str, str] = {
     "INVENTORY_DATA_DIR": str(REPO_ROOT / "data"),
     "CORDIS_BASE_URL": "https://cordis.europa.eu",
     "VLAIO_BASE_URL": "https://www.vlaio.be",
+    "INDUSTRIE40_BASE_URL": "https://www.industrie40vlaanderen.be",
     "CORDIS_PROGRAMMES": "HORIZON,H2020",
     "INVENTORY_SOURCES": "cordis,vlaio",
     "INVENTORY_HTTP_TIMEOUT_S": "60",
     "INVENTORY_HTTP_RETRIES": "4",
     "INVENTORY_EXTRACT_TASK_RETRIES": "2",
     "INVENTORY_LOCK_WAIT_S": "1800",
+    # CORDIS dump format per programme ("" = each programme's default: JSON for HORIZON/H2020, XML for FP7)
+    "CORDIS_FORMAT": "",
+    # CORDIS search query whose listing gives the nightly delta ("" = bulk dumps only)
+    "CORDIS_LISTING_QUERY": "",
+    "INVENTORY_HTTP_RATE_PER_HOST": "2.0",
+    "VLAIO_CRAWL_DELAY_S": "1.0",
+    "VLAIO_PAGE_BUDGET": "60",
+    # the gate: the largest share of rows a source may lose against the previous successful run, and the
+    # largest share of records read that may be quarantined
+    "INVENTORY_MAX_DROP": "0.10",
+    "INVENTORY_MAX_QUARANTINE": "0.01",
 }
 
 # Prefect and GX read these at import time; they must be in place before either is imported.
@@ -52,6 +64,14 @@ class Settings:
     http_retries: int
     extract_task_retries: int
     lock_wait_s: float
+    industrie40_base_url: str = DEFAULTS["INDUSTRIE40_BASE_URL"]
+    cordis_format: str | None = None
+    cordis_listing_query: str | None = None
+    http_rate_per_host: float = 2.0
+    vlaio_crawl_delay_s: float = 1.0
+    vlaio_page_budget: int = 60
+    max_drop: float = 0.10
+    max_quarantine: float = 0.01
 
     @property
     def raw_dir(self) -> Path:
@@ -81,6 +101,14 @@ def load_settings() -> Settings:
         http_retries=int(_get("INVENTORY_HTTP_RETRIES")),
         extract_task_retries=int(_get("INVENTORY_EXTRACT_TASK_RETRIES")),
         lock_wait_s=float(_get("INVENTORY_LOCK_WAIT_S")),
+        industrie40_base_url=_get("INDUSTRIE40_BASE_URL").rstrip("/"),
+        cordis_format=_get("CORDIS_FORMAT").lower() or None,
+        cordis_listing_query=_get("CORDIS_LISTING_QUERY") or None,
+        http_rate_per_host=float(_get("INVENTORY_HTTP_RATE_PER_HOST")),
+        vlaio_crawl_delay_s=float(_get("VLAIO_CRAWL_DELAY_S")),
+        vlaio_page_budget=int(_get("VLAIO_PAGE_BUDGET")),
+        max_drop=float(_get("INVENTORY_MAX_DROP")),
+        max_quarantine=float(_get("INVENTORY_MAX_QUARANTINE")),
     )
 
 

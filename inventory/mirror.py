@@ -23,6 +23,7 @@ from inventory.config import REPO_ROOT
 RECORDED_MIRROR = REPO_ROOT / "recorded" / "mirror"
 CORDIS_HOST = "cordis.europa.eu"
 VLAIO_HOST = "www.vlaio.be"
+INDUSTRIE40_HOST = "www.industrie40vlaanderen.be"
 
 # Query parameters that select a recorded response; all others (q, srt, archived, ...) are ignored, so one
 # recorded listing answers whatever query the extractor is configured with.
@@ -82,7 +83,13 @@ def serve_mirror(root: Path = RECORDED_MIRROR, first_port: int = 0) -> Iterator[
 
 def source_urls(bases: dict[str, str]) -> dict[str, str]:
     """The environment that points both extractors at a served mirror."""
-    return {"CORDIS_BASE_URL": bases[CORDIS_HOST], "VLAIO_BASE_URL": bases[VLAIO_HOST]}
+    urls = {"CORDIS_BASE_URL": bases[CORDIS_HOST], "VLAIO_BASE_URL": bases[VLAIO_HOST]}
+    if INDUSTRIE40_HOST in bases:
+        urls["INDUSTRIE40_BASE_URL"] = bases[INDUSTRIE40_HOST]
+    # the crawl's politeness (delay, requests per second per host) is for the real sites, not a loopback mirror
+    urls["VLAIO_CRAWL_DELAY_S"] = "0"
+    urls["INVENTORY_HTTP_RATE_PER_HOST"] = "0"
+    return urls
 
 
 def main() -> None:

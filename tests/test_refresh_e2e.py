@@ -24,6 +24,7 @@ from warehouse.schema import (
     etl_run,
     mart_funding_by_year,
     mart_inventory,
+    mart_participations,
     raw_manifest,
     stg_cordis__participations,
     stg_vlaio__pages,
@@ -53,7 +54,7 @@ def _count(db_url: str, table) -> int:
 
 def _assert_mart_matches_sources(db_url: str) -> None:
     expected = expected_from_sources()
-    mart = {row["source_id"]: row for row in _mart(db_url)}
+    mart = {row["source_id"]: row for row in _mart(db_url) if row["source"] == "cordis"}
     assert set(mart) == set(expected.projects)
     for source_id, (eu, total, flemish, flemish_orgs) in expected.projects.items():
         row = mart[source_id]
@@ -112,20 +113,33 @@ def test_refresh_fills_the_warehouse_with_the_source_figures_and_reruns_without_
     state = _refresh()
     assert state.is_completed(), state.message
     summary = state.result()
-    assert summary["mart_rows"]["mart_inventory"] == 31
-    assert summary["mart_rows"]["mart_participations"] == expected_from_sources().participations
+    # every CORDIS project of the dumps, and the 9 proeftuin pages of the recorded mirror (8 Dutch pages of
+    # the platform's proeftuinen, 1 English living-lab page)
+    assert summary["mart_rows"]["mart_inventory"] == len(expected_from_sources().projects) + 9
+    with make_engine(db_url).connect() as conn:
+        cordis_participations = conn.execute(
+            select(func.count())
+            .select_from(mart_participations)
+            .where(mart_participations.c.source == "cordis")
+        ).scalar_one()
+    assert cordis_participations == expected_from_sources().participations
     assert summary["dq_passed"] is True and summary["quarantined"] == 0
     _assert_mart_matches_sources(db_url)
     _assert_yearly_funding_matches_sources(db_url)
 
     relevant = {row["acronym"]: row for row in _mart(db_url) if row["is_industry40"]}
     assert "TWIN-TRANSITION" in relevant["RAASCEMAN"]["industry40_reasons"]
-    assert _count(db_url, stg_vlaio__pages) == 2
-    assert _count(db_url, raw_manifest) == 4
+    assert _count(db_url, stg_vlaio__pages) == 15
+    landed = _count(db_url, raw_manifest)
+    assert landed >= 2 + 15  # 2 dumps, 15 pages, and the robots.txt of each host
 
     counts = {table.name: _count(db_url, table) for table in (mart_inventory, stg_cordis__participations)}
     second = _refresh()
     assert second.is_completed(), second.message
+    rerun = second.result()
+    # conditional GETs: both dumps come back unchanged and are not parsed again; nothing is written
+    assert len(rerun["unchanged_files"]) == 2 and rerun["rows_written"] == 0 and not rerun["published"]
+    assert rerun["mart_rows"] == summary["mart_rows"]
     assert {
         table.name: _count(db_url, table) for table in (mart_inventory, stg_cordis__participations)
     } == counts
@@ -215,7 +229,7 @@ def test_cli_demo_prints_a_summary_and_a_failed_refresh_exits_non_zero(
     env.pop("INVENTORY_DB_URL", None)
     demo = _cli(["demo"], env)
     assert demo.returncode == 0, demo.stderr
-    assert "mart_inventory: 31 rows" in demo.stdout
+    assert f"mart_inventory: {len(expected_from_sources().projects) + 9} rows" in demo.stdout
     assert "data quality: passed" in demo.stdout
     assert (tmp_path / "cli" / "warehouse.sqlite").is_file()
 

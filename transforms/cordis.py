@@ -4,6 +4,7 @@ reason, never dropped silently."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -139,3 +140,25 @@ def stage_participations(records: Iterable[Record]) -> tuple[pd.DataFrame, pd.Da
     for row in rows:
         row["region"] = belgian_region(row["country"], row["nuts_code"], row["post_code"])
     return _frame(rows, PARTICIPATION_FRAME_COLUMNS), pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
+
+
+def within_window(
+    projects: pd.DataFrame, participations: pd.DataFrame, start: date | None, end: date | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The staged projects whose period [start_date, end_date] overlaps the window [start, end] (either bound
+    may be open; a project without dates is kept only when the window is fully open), and the participations
+    of those projects: a backfill's date window."""
+    if start is None and end is None:
+        return projects, participations
+    keep = []
+    for first, last in zip(projects["start_date"], projects["end_date"], strict=True):
+        first = first if isinstance(first, date) else None
+        last = last if isinstance(last, date) else first
+        if first is None:
+            keep.append(False)
+            continue
+        keep.append((end is None or first <= end) and (start is None or (last or first) >= start))
+    chosen = projects[pd.Series(keep, index=projects.index, dtype=bool)].reset_index(drop=True)
+    ids = set(chosen["source_id"])
+    kept_parts = participations[participations["project_source_id"].isin(ids)].reset_index(drop=True)
+    return chosen, kept_parts

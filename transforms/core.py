@@ -20,7 +20,8 @@ ZERO = Decimal("0.00")
 CORE_PROJECT_COLUMNS = [
     "project_key", "source", "source_id", "acronym", "title", "programme", "funding_scheme", "status",
     "start_date", "end_date", "total_cost_eur", "eu_contribution_eur", "vlaio_subsidy_eur", "themes", "sectors",
-    "n_results", "is_industry40", "industry40_reasons", "source_url", "last_run_id", "record_hash",
+    "n_results", "is_industry40", "industry40_reasons", "source_url", "last_run_id", "batch", "focus",
+    "record_hash",
 ]  # fmt: skip
 CORE_ORGANISATION_COLUMNS = [
     "organisation_key", "name", "short_name", "vat_number", "country", "city", "post_code", "nuts_code",
@@ -157,6 +158,8 @@ def _vlaio_projects(staged: pd.DataFrame) -> tuple[list[dict], list[dict]]:
                 ),
                 "source_url": project.get("source_url"),
                 "last_run_id": project.get("run_id"),
+                "batch": _none_if_missing(project.get("batch")),
+                "focus": _none_if_missing(project.get("focus")),
             }
         )
     return projects, themes
@@ -344,7 +347,7 @@ def _yearly_funding(
             from datetime import date
 
             split = split_pro_rata(total, date(first, 1, 1), date(last, 12, 31))
-        add(f"vlaio:{batch['batch']}", "vlaio_subsidy_eur", split)
+        add(f"vlaio:batch-{batch['batch']}", "vlaio_subsidy_eur", split)
     rows = [
         {
             "project_key": key,

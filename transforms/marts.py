@@ -15,7 +15,7 @@ MART_COLUMNS: dict[str, list[str]] = {
         "project_key", "source", "source_id", "acronym", "title", "programme", "funding_scheme", "status",
         "start_date", "end_date", "total_cost_eur", "eu_contribution_eur", "flemish_contribution_eur",
         "vlaio_subsidy_eur", "flemish_organisations", "is_flemish", "is_industry40", "industry40_reasons",
-        "themes", "sectors", "source_url", "last_run_id",
+        "themes", "sectors", "source_url", "last_run_id", "batch", "focus",
     ],
     "mart_funding_by_year": [
         "project_key", "year", "source", "eu_contribution_eur", "flemish_contribution_eur", "vlaio_subsidy_eur",

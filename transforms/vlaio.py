@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from extractors.vlaio.fields import split_names
 from extractors.vlaio.reference import match_to_reference
 from extractors.vlaio.settings import FUNDING_SCHEME, PROGRAMME
 from transforms.values import content_hash
@@ -146,3 +147,29 @@ def stage_skips(skips: Iterable[Any]) -> pd.DataFrame:
         for s in skips
     ]
     return pd.DataFrame(rows, columns=SKIP_COLUMNS, dtype=object)
+
+
+def reference_only(reference: pd.DataFrame, staged: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reference proeftuinen (``extractors.vlaio.reference.load_reference``) that no crawled page matched,
+    as staged projects (``source_id`` 'reference:<reference_id>', title, focus, batch, start year, no URL) and
+    their executing organisations, so the inventory lists every proeftuin the origin document names even when
+    the site no longer shows it. Empty frames when every reference proeftuin was found."""
+    matches, _ = match_to_reference(staged.reindex(columns=STG_PROJECT_COLUMNS), reference)
+    missing = set(matches.loc[matches["status"] == "reference_only", "reference_id"])
+    records = []
+    for row in reference.to_dict("records"):
+        if row["reference_id"] not in missing:
+            continue
+        records.append(
+            {
+                "source_id": f"reference:{row['reference_id']}",
+                "title": row["title"],
+                "focus": row["focus"],
+                "batch": str(row["batch"]),
+                "executors": split_names(row["executing_organisations"]),
+                "period_text": f"start {row['start_year']}" if row.get("start_year") else None,
+                "source_file": row["source_file"],
+                "url": None,
+            }
+        )
+    return stage_projects(records), stage_organisations(records)

@@ -6,6 +6,7 @@ file is current."""
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Table
@@ -55,6 +56,46 @@ def render() -> str:
             if belongs(table.name):
                 lines += _table_section(table)
     return "\n".join(lines).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class DictionaryRow:
+    """One column of the data dictionary, as the schema documents it."""
+
+    layer: str
+    table: str
+    table_meaning: str
+    column: str
+    type: str
+    nullable: bool
+    is_key: bool
+    meaning: str
+
+
+def dictionary_rows(tables: tuple[Table, ...] | None = None) -> list[DictionaryRow]:
+    """The dictionary as rows, in the order ``render()`` writes it (layer, table name, column order);
+    ``tables`` narrows it to those tables (e.g. ``MARTS``)."""
+    wanted = {t.name for t in tables} if tables is not None else None
+    rows = []
+    for title, belongs in LAYERS:
+        for table in sorted(metadata.tables.values(), key=lambda t: t.name):
+            if not belongs(table.name) or (wanted is not None and table.name not in wanted):
+                continue
+            keys = {c.name for c in table.primary_key.columns}
+            rows += [
+                DictionaryRow(
+                    layer=title,
+                    table=table.name,
+                    table_meaning=table.comment or "",
+                    column=column.name,
+                    type=_type(column),
+                    nullable=bool(column.nullable),
+                    is_key=column.name in keys,
+                    meaning=column.comment or "",
+                )
+                for column in table.columns
+            ]
+    return rows
 
 
 def main() -> None:

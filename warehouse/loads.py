@@ -11,11 +11,14 @@ from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse.schema import (
+    etl_run,
     quarantine,
     raw_manifest,
     stg_cordis__participations,
     stg_cordis__projects,
+    stg_vlaio__organisations,
     stg_vlaio__pages,
+    stg_vlaio__projects,
 )
 
 # Parameter lists are chunked so the IN (...) lists stay under every driver's limit.
@@ -104,8 +107,75 @@ def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participat
 
 
 def merge_vlaio_pages(engine: Engine, run_id: str, pages: pd.DataFrame) -> int:
+    """Upsert the pages whose visible text changed (``text_sha256``); returns the rows written."""
     rows = _records(pages, run_id)
-    if rows:
-        with engine.begin() as conn:
-            _replace_by_key(conn, stg_vlaio__pages, ("url",), rows)
-    return len(rows)
+    with engine.begin() as conn:
+        stored = dict(conn.execute(select(stg_vlaio__pages.c.url, stg_vlaio__pages.c.text_sha256)).all())
+        changed = [row for row in rows if stored.get(row["url"]) != row["text_sha256"]]
+        if changed:
+            _replace_by_key(conn, stg_vlaio__pages, ("url",), changed)
+    return len(changed)
+
+
+def merge_vlaio_projects(
+    engine: Engine, run_id: str, projects: pd.DataFrame, organisations: pd.DataFrame
+) -> int:
+    """Upsert the proeftuinen whose ``record_hash`` changed and replace the organisations of those whose
+    list of organisations changed; one transaction. Returns the rows written (0 on an unchanged crawl)."""
+    project_rows = _records(projects, run_id)
+    organisation_rows = [
+        {**{k: v for k, v in row.items() if k != "order"}, "order_no": row["order"]}
+        for row in _records(organisations, run_id)
+    ]
+    projects_table, orgs_table = stg_vlaio__projects, stg_vlaio__organisations
+    with engine.begin() as conn:
+        stored = dict(conn.execute(select(projects_table.c.source_id, projects_table.c.record_hash)).all())
+        changed = [row for row in project_rows if stored.get(row["source_id"]) != row["record_hash"]]
+        if changed:
+            _replace_by_key(conn, projects_table, ("source_id",), changed)
+
+        def org_key(row: Mapping[str, Any]) -> tuple:
+            return (row["order_no"], row["name"], row["role"])
+
+        stored_orgs: dict[str, set[tuple]] = defaultdict(set)
+        query = select(
+            orgs_table.c.project_source_id, orgs_table.c.order_no, orgs_table.c.name, orgs_table.c.role
+        )
+        for row in conn.execute(query):
+            stored_orgs[row[0]].add(tuple(row[1:]))
+        incoming: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in organisation_rows:
+            incoming[row["project_source_id"]].append(row)
+        to_replace = sorted(
+            pid
+            for pid in {row["source_id"] for row in project_rows} | set(incoming)
+            if {org_key(row) for row in incoming.get(pid, [])} != stored_orgs.get(pid, set())
+        )
+        for chunk in _chunks(to_replace):
+            conn.execute(delete(orgs_table).where(orgs_table.c.project_source_id.in_(chunk)))
+        rows = [row for pid in to_replace for row in incoming.get(pid, [])]
+        if rows:
+            conn.execute(insert(orgs_table), rows)
+    return len(changed) + len(rows)
+
+
+def previous_fetches(engine: Engine, source: str) -> dict[str, dict[str, Any]]:
+    """URL -> the ``raw_manifest`` row of its latest fetch by a successful run (the validators and the
+    landed file a conditional GET compares with)."""
+    succeeded = select(etl_run.c.run_id).where(etl_run.c.status == "succeeded")
+    query = (
+        select(raw_manifest)
+        .where(raw_manifest.c.source == source, raw_manifest.c.run_id.in_(succeeded))
+        .order_by(raw_manifest.c.fetched_at)
+    )
+    with engine.connect() as conn:
+        return {row["url"]: dict(row) for row in conn.execute(query).mappings()}
+
+
+def staged_source_ids(engine: Engine, table_name: str) -> list[str]:
+    """The ``source_id`` of every row of a staged projects table (``stg_vlaio__projects``, ...)."""
+    table = {"stg_vlaio__projects": stg_vlaio__projects, "stg_cordis__projects": stg_cordis__projects}[
+        table_name
+    ]
+    with engine.connect() as conn:
+        return list(conn.execute(select(table.c.source_id)).scalars())

@@ -25,6 +25,15 @@ from warehouse.schema import (
     org_resolution,
     stg_cordis__participations,
     stg_cordis__projects,
+    stg_vlaio__organisations,
+    stg_vlaio__projects,
+)
+
+STAGED_TABLES = (
+    stg_cordis__projects,
+    stg_cordis__participations,
+    stg_vlaio__projects,
+    stg_vlaio__organisations,
 )
 
 CHUNK = 5000
@@ -34,6 +43,8 @@ CHUNK = 5000
 class Staged:
     cordis_projects: pd.DataFrame
     cordis_participations: pd.DataFrame
+    vlaio_projects: pd.DataFrame
+    vlaio_organisations: pd.DataFrame  # with ``order`` (the staging column is ``order_no``)
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,14 @@ def _read(conn: Connection, table: Table) -> pd.DataFrame:
 def read_staged(engine: Engine) -> Staged:
     """Every staged record (money as Decimal, dates as date), from one consistent snapshot."""
     with engine.connect() as conn:
-        return Staged(_read(conn, stg_cordis__projects), _read(conn, stg_cordis__participations))
+        return Staged(
+            _read(conn, stg_cordis__projects),
+            _read(conn, stg_cordis__participations),
+            _read(conn, stg_vlaio__projects),
+            _read(conn, stg_vlaio__organisations)
+            .rename(columns={"order_no": "order"})
+            .sort_values(["project_source_id", "order"], ignore_index=True),
+        )
 
 
 def _replace(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
@@ -88,11 +106,14 @@ def needs_publish(engine: Engine) -> bool:
     a run that failed after staging), or a mart is empty while staging is not."""
     published_runs = select(etl_run.c.run_id).where(etl_run.c.status == "succeeded")
     with engine.connect() as conn:
-        for table in (stg_cordis__projects, stg_cordis__participations):
+        for table in STAGED_TABLES:
             pending = select(func.count()).select_from(table).where(table.c.run_id.not_in(published_runs))
             if conn.execute(pending).scalar_one():
                 return True
-        staged = conn.execute(select(func.count()).select_from(stg_cordis__projects)).scalar_one()
+        staged = sum(
+            conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (stg_cordis__projects, stg_vlaio__projects)
+        )
         empty_marts = any(not conn.execute(select(func.count()).select_from(t)).scalar_one() for t in MARTS)
     return bool(staged) and empty_marts
 

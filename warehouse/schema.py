@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -188,6 +189,55 @@ stg_vlaio__pages = Table(
 )
 
 
+stg_vlaio__projects = Table(
+    "stg_vlaio__projects",
+    metadata,
+    Column("source", String(20), nullable=False),
+    Column("source_id", String(300), primary_key=True, comment="Site key + URL path, or 'reference:<id>'"),
+    Column("acronym", Text),
+    Column("title", Text),
+    Column("programme", String(40)),
+    Column("funding_scheme", String(100)),
+    Column("status", String(40)),
+    Column("start_date", Date),
+    Column("end_date", Date),
+    Money("total_cost_eur", "Budget the page states"),
+    Money("subsidy_eur", "VLAIO subsidy the page states"),
+    Column("themes", Text),
+    Column("sectors", Text),
+    Column("focus", Text),
+    Column("source_url", Text),
+    Column("language", String(10)),
+    Column("batch", String(10), comment="Call batch (1: 2017 call, 2: 2018 call)"),
+    Column("proeftuin_label", Text),
+    Column("executors", Text, comment="Executing organisations, '; '-separated"),
+    Column("partners", Text, comment="Partners, '; '-separated"),
+    Column("period_text", Text),
+    Column("canonical_url", Text),
+    Column("page_sha256", String(64)),
+    Column("field_hashes", Text),
+    Column("source_file", Text),
+    Column("fetched_at", String(40)),
+    Column("record_hash", String(64), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    comment="VLAIO proeftuinen: one row per proeftuin page, plus reference proeftuinen no page was found for",
+)
+
+stg_vlaio__organisations = Table(
+    "stg_vlaio__organisations",
+    metadata,
+    Column("source", String(20), nullable=False),
+    Column("project_source_id", String(300), nullable=False),
+    Column("order_no", Integer, nullable=False, comment="Order in which the page names it (executors first)"),
+    Column("name", Text, nullable=False, comment="Name as the page (or the reference) gives it"),
+    Column("role", String(20), nullable=False, comment="uitvoerder | partner"),
+    Column("source_url", Text),
+    Column("run_id", String(64), nullable=False),
+    PrimaryKeyConstraint("project_source_id", "order_no"),
+    comment="Organisations of the VLAIO proeftuinen, as the sources name them",
+)
+
+
 def _history_columns() -> list[Column]:
     """Slowly-changing-dimension type 2: a row is one version of an entity, valid in [valid_from, valid_to)."""
     return [
@@ -207,9 +257,9 @@ def _history_columns() -> list[Column]:
 core_projects = Table(
     "core_projects",
     metadata,
-    Column("project_key", String(80), nullable=False, comment="'<source>:<source_id>'"),
+    Column("project_key", String(300), nullable=False, comment="'<source>:<source_id>'"),
     Column("source", String(20), nullable=False),
-    Column("source_id", String(80), nullable=False),
+    Column("source_id", String(300), nullable=False),
     Column("acronym", Text),
     Column("title", Text),
     Column("programme", String(40)),
@@ -228,6 +278,8 @@ core_projects = Table(
     Column("source_url", Text),
     Column("last_run_id", String(64), comment="Run that last staged the source record"),
     Column("record_hash", String(64), nullable=False),
+    Column("batch", String(10), comment="VLAIO call batch (1: the 2017 call, 2: the 2018 call)"),
+    Column("focus", Text, comment="What a proeftuin does, as its page (or the reference) states it"),
     *_history_columns(),
     PrimaryKeyConstraint("project_key", "valid_from"),
     comment="Projects of every source, with history (SCD2)",
@@ -256,7 +308,7 @@ core_organisations = Table(
 core_participations = Table(
     "core_participations",
     metadata,
-    Column("project_key", String(80), nullable=False),
+    Column("project_key", String(300), nullable=False),
     Column(
         "source_organisation_ref",
         String(250),
@@ -281,7 +333,7 @@ core_participations = Table(
 core_project_themes = Table(
     "core_project_themes",
     metadata,
-    Column("project_key", String(80), nullable=False),
+    Column("project_key", String(300), nullable=False),
     Column("theme", String(80), nullable=False),
     Column("field", String(40), nullable=False, comment="Field where the term was found"),
     Column("term", String(200), nullable=False, comment="Taxonomy term that matched"),
@@ -292,7 +344,7 @@ core_project_themes = Table(
 core_yearly_funding = Table(
     "core_yearly_funding",
     metadata,
-    Column("project_key", String(80), nullable=False),
+    Column("project_key", String(300), nullable=False),
     Column("year", Integer, nullable=False),
     Money("eu_contribution_eur", "EU contribution in the year (pro rata by days)"),
     Money("flemish_contribution_eur", "EU contribution to Flemish participants in the year"),
@@ -334,9 +386,9 @@ HISTORY_KEYS: dict[str, tuple[str, ...]] = {
 mart_inventory = Table(
     "mart_inventory",
     metadata,
-    Column("project_key", String(80), primary_key=True, comment="'<source>:<source_id>'"),
+    Column("project_key", String(300), primary_key=True, comment="'<source>:<source_id>'"),
     Column("source", String(20), nullable=False, comment="cordis | vlaio"),
-    Column("source_id", String(80), nullable=False, comment="The project's id at its source"),
+    Column("source_id", String(300), nullable=False, comment="The project's id at its source"),
     Column("acronym", Text, comment="Project acronym"),
     Column("title", Text, comment="Project title"),
     Column("programme", String(40), comment="HORIZON, H2020, FP7 or the VLAIO measure"),
@@ -362,6 +414,8 @@ mart_inventory = Table(
     Column("themes", Text, comment="Industry 4.0 themes, '; '-separated"),
     Column("sectors", Text, comment="Sectors, '; '-separated (VLAIO)"),
     Column("source_url", Text, comment="The project's page at its source"),
+    Column("batch", String(10), comment="VLAIO call batch (1: the 2017 call, 2: the 2018 call)"),
+    Column("focus", Text, comment="What a proeftuin does, as its page (or the reference) states it"),
     Column("last_run_id", String(64), nullable=False, comment="Run that last wrote the project's source row"),
     comment="One row per project: the inventory",
 )
@@ -369,7 +423,7 @@ mart_inventory = Table(
 mart_funding_by_year = Table(
     "mart_funding_by_year",
     metadata,
-    Column("project_key", String(80), nullable=False, comment="Project (or VLAIO batch, 'vlaio:batch-N')"),
+    Column("project_key", String(300), nullable=False, comment="Project (or VLAIO batch, 'vlaio:batch-N')"),
     Column("year", Integer, nullable=False, comment="Calendar year"),
     Column("source", String(20), nullable=False, comment="cordis | vlaio"),
     Money("eu_contribution_eur", "EU contribution in the year, pro rata by days"),
@@ -399,7 +453,7 @@ mart_organisations = Table(
 mart_participations = Table(
     "mart_participations",
     metadata,
-    Column("project_key", String(80), nullable=False, comment="Project"),
+    Column("project_key", String(300), nullable=False, comment="Project"),
     Column(
         "source_organisation_ref",
         String(250),
@@ -439,7 +493,7 @@ mart_theme_gaps = Table(
 mart_nl_cooperation = Table(
     "mart_nl_cooperation",
     metadata,
-    Column("project_key", String(80), primary_key=True, comment="Project"),
+    Column("project_key", String(300), primary_key=True, comment="Project"),
     Column("acronym", Text, comment="Project acronym"),
     Column("title", Text, comment="Project title"),
     Column("start_date", Date, comment="Start of the project"),
@@ -461,4 +515,29 @@ MARTS = (
     mart_participations,
     mart_theme_gaps,
     mart_nl_cooperation,
+)
+
+# Indexes for the analyst questions (warehouse/analyst_queries.py) and the usual BI filters, chosen and
+# measured with benchmarks/mart_queries.py at 60,000 projects (migration 0005). The booleans lead the
+# inventory index because the questions select Flemish Industry 4.0 projects first (~2 % of the rows).
+Index(
+    "ix_mart_inventory_is_flemish_is_industry40_source",
+    mart_inventory.c.is_flemish,
+    mart_inventory.c.is_industry40,
+    mart_inventory.c.source,
+)
+Index("ix_mart_funding_by_year_source", mart_funding_by_year.c.source)
+# covering: the yearly series and one year's totals are read from the index alone (SQLite)
+Index(
+    "ix_mart_funding_by_year_year_amounts",
+    mart_funding_by_year.c.year,
+    mart_funding_by_year.c.source,
+    mart_funding_by_year.c.eu_contribution_eur,
+    mart_funding_by_year.c.flemish_contribution_eur,
+)
+Index("ix_mart_participations_organisation_key", mart_participations.c.organisation_key)
+Index(
+    "ix_mart_participations_country_project_key",
+    mart_participations.c.country,
+    mart_participations.c.project_key,
 )

@@ -86,3 +86,12 @@ def read_dump(path: Path) -> CordisRecords:
     for batch in iter_dump(path):
         records.extend(batch)
     return records
+
+
+def dump_programme(path: Path) -> str:
+    """The programme of a dump from its file name (``cordis-h2020projects-json.zip`` -> ``H2020``); the
+    file's stem when it does not follow CORDIS's naming."""
+    stem = path.name.removesuffix(".zip")
+    slug = stem.split("-")[1] if stem.startswith("cordis-") and stem.count("-") >= 2 else stem
+    by_slug = {value.lower(): key for key, value in settings.DUMP_PROGRAMME_SLUG.items()}
+    return by_slug.get(slug.lower().removesuffix("projects"), slug.upper())
