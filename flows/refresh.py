@@ -87,6 +87,8 @@ def _refresh(flow_name: str, params: BackfillParameters) -> dict:
         raise
     docs = _keep_results(settings, run_id, results)
     tasks.finish_run(settings, run_id, status="succeeded", **outcome)
+    if summary.get("listing") is not None:
+        tasks.save_listing_hashes(settings, summary.pop("listing"))
     report = tasks.build_report(settings, docs)
     logger.info("run %s succeeded: %s", run_id, summary["mart_rows"])
     return {
@@ -136,23 +138,25 @@ def _refresh_locked(
             vlaio_future = tasks.extract_vlaio.with_options(retries=retries).submit(
                 settings, run_date, previous
             )
+    listing_future = (
+        tasks.extract_cordis_listing.with_options(retries=retries).submit(settings, run_date)
+        if "cordis" in sources and settings.cordis_listing_query and not params.from_raw
+        else None
+    )
     dumps = cordis_future.result() if cordis_future else []
+    listing = listing_future.result() if listing_future else None
     crawl = vlaio_future.result() if vlaio_future else None
     if not params.from_raw:
-        tasks.record_manifest(settings, run_id, [*dumps, *(crawl.manifest_files if crawl else [])])
+        landed = [*dumps, *(listing.landed if listing else []), *(crawl.manifest_files if crawl else [])]
+        tasks.record_manifest(settings, run_id, landed)
 
     # An unchanged dump (304 or same SHA-256) is not parsed again: staging already holds it.
     changed = [d for d in dumps if params.from_raw or not d.unchanged]
     spool = settings.data_dir / "spool"
-    cordis_staged = (
-        tasks.combine_cordis(
-            tasks.stage_cordis_dump.map(changed, spool_dir=unmapped(spool)).result(),
-            params.window_start,
-            params.window_end,
-        )
-        if changed
-        else None
-    )
+    parts = tasks.stage_cordis_dump.map(changed, spool_dir=unmapped(spool)).result() if changed else []
+    if listing is not None and listing.details:
+        parts.append(tasks.stage_cordis_details(listing))
+    cordis_staged = tasks.combine_cordis(parts, params.window_start, params.window_end) if parts else None
     vlaio_staged = tasks.stage_vlaio(settings, crawl) if crawl is not None else None
     counts = {
         **(cordis_staged.counts if cordis_staged else {}),
@@ -199,6 +203,8 @@ def _refresh_locked(
         "quarantined": 0 if quarantined is None else int((quarantined["entity"] != "schema").sum()),
         "skipped": [] if skipped is None else skipped.to_dict("records"),
         "unchanged_files": [d.url for d in dumps if d.unchanged and not params.from_raw],
+        "listing_changed": len(listing.changed) if listing else None,
+        "listing": listing,
     }
 
 

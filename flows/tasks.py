@@ -19,6 +19,8 @@ import extractors.cordis as cordis
 import extractors.vlaio as vlaio
 from extractors.cordis import settings as cordis_settings
 from extractors.cordis.dumps import dump_programme, iter_dump
+from extractors.cordis.listing import ListingDelta, fetch_listing_delta, read_project_details
+from extractors.cordis.listing_state import known_hashes_path, load_known_hashes, save_known_hashes
 from extractors.http import make_session
 from extractors.landing import (
     LandedFile,
@@ -163,6 +165,42 @@ def extract_vlaio(settings: Settings, run_date: date, previous: dict[str, Previo
     meta = {"vlaio_base_url": settings.vlaio_base_url, "industrie40_base_url": settings.industrie40_base_url}
     write_landing_index(settings.raw_dir, vlaio.SOURCE, run_date, result.pages, meta)
     return result
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def extract_cordis_listing(settings: Settings, run_date: date) -> ListingDelta:
+    """The nightly delta: page through the CORDIS listing of ``CORDIS_LISTING_QUERY`` and land the detail of
+    every project that is new or whose listing entry changed since the last successful run (resumable)."""
+    logger = get_run_logger()
+    query = settings.cordis_listing_query or ""
+    known = load_known_hashes(known_hashes_path(settings.data_dir / "state", query))
+    session = make_session(settings.http_retries, rate_per_host=settings.http_rate_per_host)
+    delta = fetch_listing_delta(session, settings.cordis_base_url, settings.raw_dir, run_date,
+                                settings.http_timeout_s, known, query=query,
+                                page_size=settings.cordis_listing_page_size)  # fmt: skip
+    logger.info("CORDIS listing: %d hits on %d pages, %d new or changed, %d details fetched",
+                delta.total_hits, delta.pages, len(delta.changed), len(delta.details))  # fmt: skip
+    return delta
+
+
+@task(cache_policy=NO_CACHE)
+def stage_cordis_details(delta: ListingDelta) -> StagedCordis:
+    """The detail documents of a listing delta, staged like a dump (quarantine included)."""
+    records = read_project_details(delta.details)
+    projects, bad_projects = stage_projects(records.projects)
+    participations, bad_parts = stage_participations(records.participations)
+    quarantined = _concat([bad_projects, bad_parts, pd.DataFrame([*records.quarantined, *delta.quarantined],
+                                                                 columns=bad_projects.columns)])  # fmt: skip
+    return StagedCordis(
+        projects, participations, quarantined, len(records.projects) + len(records.participations)
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def save_listing_hashes(settings: Settings, delta: ListingDelta) -> None:
+    """After a successful run only: the hashes become the next night's baseline."""
+    query = settings.cordis_listing_query or ""
+    save_known_hashes(known_hashes_path(settings.data_dir / "state", query), query, delta.hashes)
 
 
 def _snapshot(settings: Settings, source: str, snapshot: date | None) -> date:

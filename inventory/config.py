@@ -28,6 +28,7 @@ DEFAULTS: dict[str, str] = {
     "CORDIS_FORMAT": "",
     # CORDIS search query whose listing gives the nightly delta ("" = bulk dumps only)
     "CORDIS_LISTING_QUERY": "",
+    "CORDIS_LISTING_PAGE_SIZE": "100",
     "INVENTORY_HTTP_RATE_PER_HOST": "2.0",
     "VLAIO_CRAWL_DELAY_S": "1.0",
     "VLAIO_PAGE_BUDGET": "60",
@@ -67,6 +68,7 @@ class Settings:
     industrie40_base_url: str = DEFAULTS["INDUSTRIE40_BASE_URL"]
     cordis_format: str | None = None
     cordis_listing_query: str | None = None
+    cordis_listing_page_size: int = 100
     http_rate_per_host: float = 2.0
     vlaio_crawl_delay_s: float = 1.0
     vlaio_page_budget: int = 60
@@ -104,6 +106,7 @@ def load_settings() -> Settings:
         industrie40_base_url=_get("INDUSTRIE40_BASE_URL").rstrip("/"),
         cordis_format=_get("CORDIS_FORMAT").lower() or None,
         cordis_listing_query=_get("CORDIS_LISTING_QUERY") or None,
+        cordis_listing_page_size=int(_get("CORDIS_LISTING_PAGE_SIZE")),
         http_rate_per_host=float(_get("INVENTORY_HTTP_RATE_PER_HOST")),
         vlaio_crawl_delay_s=float(_get("VLAIO_CRAWL_DELAY_S")),
         vlaio_page_budget=int(_get("VLAIO_PAGE_BUDGET")),

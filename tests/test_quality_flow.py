@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from tests.chromium import CHROMIUM, Browser
 from warehouse.engine import make_engine
 from warehouse.schema import MARTS, dq_result, etl_run
 
@@ -208,3 +209,13 @@ def test_a_clean_run_records_every_result_and_builds_the_data_docs(
     html = docs.read_text(encoding="utf-8")
     assert run_id in html or "stg_cordis__projects" in html
     assert not any(host in html for host in ("cdn.jsdelivr", "fonts.googleapis", "unpkg.com"))
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (Debian package 'chromium'): Data Docs not opened in a browser")
+    with Browser(inventory_env / "chromium-profile") as browser:
+        browser.open(docs.as_uri())
+        assert browser.evaluate("document.title")
+        assert browser.evaluate("document.body.innerText").strip()
+        problems = browser.log.problems()
+        outside = [url for url in browser.log.requests if not url.startswith(("file://", "data:"))]
+    assert problems == [] and outside == [], (problems, outside)
