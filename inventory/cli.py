@@ -76,14 +76,16 @@ def _refresh(accept_drift: str | None = None, backfill: dict | None = None) -> N
     # Prefect must be imported after PREFECT_HOME and the analytics switches are set.
     from flows.parameters import BackfillParameters
     from flows.refresh import backfill_inventory, refresh_inventory
+    from inventory.progress import flow_progress
     from warehouse.engine import make_engine
     from warehouse.ledger import get_run
 
-    if backfill is not None:
-        params = BackfillParameters(accept_drift=accept_drift, **backfill)
-        state = backfill_inventory(params, return_state=True)
-    else:
-        state = refresh_inventory(accept_drift=accept_drift, return_state=True)
+    with flow_progress():
+        if backfill is not None:
+            params = BackfillParameters(accept_drift=accept_drift, **backfill)
+            state = backfill_inventory(params, return_state=True)
+        else:
+            state = refresh_inventory(accept_drift=accept_drift, return_state=True)
     if state.is_completed():
         _print_summary(state.result())
         return
