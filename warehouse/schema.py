@@ -526,8 +526,17 @@ Index(
     mart_inventory.c.is_industry40,
     mart_inventory.c.source,
 )
+# the first page of a BI table sorted by EU contribution, whatever the filter, is read from this index
+Index("ix_mart_inventory_eu_contribution_eur", mart_inventory.c.eu_contribution_eur)
 Index("ix_mart_funding_by_year_source", mart_funding_by_year.c.source)
-# covering: the yearly series and one year's totals are read from the index alone (SQLite)
+# covering indexes: a project's years, the yearly series and one year's totals are read from the index alone
+Index(
+    "ix_mart_funding_by_year_project_key_amounts",
+    mart_funding_by_year.c.project_key,
+    mart_funding_by_year.c.year,
+    mart_funding_by_year.c.eu_contribution_eur,
+    mart_funding_by_year.c.flemish_contribution_eur,
+)
 Index(
     "ix_mart_funding_by_year_year_amounts",
     mart_funding_by_year.c.year,

@@ -23,7 +23,13 @@ INDEXES = (
         "mart_inventory",
         ["is_flemish", "is_industry40", "source"],
     ),
+    ("ix_mart_inventory_eu_contribution_eur", "mart_inventory", ["eu_contribution_eur"]),
     ("ix_mart_funding_by_year_source", "mart_funding_by_year", ["source"]),
+    (
+        "ix_mart_funding_by_year_project_key_amounts",
+        "mart_funding_by_year",
+        ["project_key", "year", "eu_contribution_eur", "flemish_contribution_eur"],
+    ),
     (
         "ix_mart_funding_by_year_year_amounts",
         "mart_funding_by_year",
