@@ -191,6 +191,7 @@ def _refresh_locked(
         results += inventory_results
         _gate(inventory_results, outcome, logger)
         published = tasks.publish_inventory(settings, run_id, inventory)
+        tasks.analyze_marts(settings)
         outcome["rows_written"] += sum(published.history_rows.values())
     outcome["dq_passed"] = all_passed(results)
     quarantined = cordis_staged.quarantined if cordis_staged is not None else None

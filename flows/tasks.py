@@ -41,7 +41,7 @@ from transforms.core import Core, build_core
 from transforms.marts import build_marts
 from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
 from transforms.vlaio import stage_projects as stage_vlaio_projects
-from warehouse import ledger, loads, publish, quality_results
+from warehouse import ledger, loads, maintenance, publish, quality_results
 from warehouse.engine import make_engine
 from warehouse.migrate import upgrade
 from warehouse.publish import PublishResult
@@ -463,6 +463,12 @@ def needs_publish(settings: Settings) -> bool:
 def publish_inventory(settings: Settings, run_id: str, inventory: Inventory) -> PublishResult:
     """Core history and every mart in one transaction (never retried: a half-done publish cannot exist)."""
     return publish.publish(_engine(settings), run_id, inventory.core.tables(), inventory.marts)
+
+
+@task(cache_policy=NO_CACHE)
+def analyze_marts(settings: Settings) -> list[str]:
+    """Planner statistics for the freshly published marts (PostgreSQL)."""
+    return maintenance.analyze_marts(_engine(settings))
 
 
 @task(cache_policy=NO_CACHE)

@@ -68,3 +68,17 @@ def test_bi_reader_role_selects_marts_and_nothing_else(postgres_url: str) -> Non
             conn.execute(text(f"DROP OWNED BY {login}"))
             conn.execute(text(f"DROP ROLE {login}"))
         admin.dispose()
+
+
+def test_marts_have_planner_statistics_after_a_publish(postgres_url: str, tmp_path: Path) -> None:
+    from warehouse.maintenance import analyze_marts
+
+    load(postgres_url, "run-analyze")
+    engine = make_engine(postgres_url)
+    assert analyze_marts(engine) == [table.name for table in MARTS]
+    with engine.connect() as conn:
+        analysed = conn.execute(
+            text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        ).scalars()
+        assert {table.name for table in MARTS} <= set(analysed)
+    assert analyze_marts(make_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")) == []
