@@ -5,7 +5,9 @@ and conditional GETs (If-None-Match / If-Modified-Since) for callers that know a
 Politeness: ``make_session(rate_per_host=...)`` spaces the requests *sent through that session* to one host
 by at least ``1 / rate_per_host`` seconds (default 2 requests/s), across threads: each request reserves the
 next free slot of its host under a lock and sleeps outside it. The first request to a host goes at once.
-Retries made inside urllib3 after a 429/5xx are spaced by its backoff and the server's Retry-After instead.
+Retries made inside urllib3 after a 429/5xx are spaced by its backoff and the server's Retry-After instead;
+a Retry-After is obeyed up to ``RETRY_AFTER_MAX_S`` (urllib3's own cap is six hours), and one that is not a
+number or a date is ignored (the backoff applies) rather than failing the request.
 ``rate_per_host=None`` (or <= 0) switches the limiter off (tests against loopback may do so)."""
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
 from inventory.errors import SourceUnavailableError
@@ -25,6 +28,20 @@ from inventory.errors import SourceUnavailableError
 USER_AGENT = "flemish-industry40-inventory/0.1 (+https://github.com/; nightly open-data inventory)"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_RATE_PER_HOST = 2.0  # requests per second per host
+# The longest wait a server's Retry-After can impose before one retry (seconds); a nightly run must not stall
+# for hours because a server asks it to.
+RETRY_AFTER_MAX_S = 60
+
+
+class PatientRetry(Retry):
+    """urllib3's ``Retry``, except that an unreadable Retry-After ("soon") counts as absent: the retry still
+    happens, after the usual backoff, instead of the request failing at once."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            return super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            return 0.0
 
 
 class HostRateLimiter:
@@ -77,7 +94,7 @@ def make_session(
 ) -> requests.Session:
     """A session that retries idempotent requests on connection errors and on 429/5xx, and sends at most
     ``rate_per_host`` requests per second to any one host (None or <= 0: unlimited)."""
-    retry = Retry(
+    retry = PatientRetry(
         total=retries,
         connect=retries,
         read=retries,
@@ -87,6 +104,7 @@ def make_session(
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"GET", "HEAD"}),
         respect_retry_after_header=True,
+        retry_after_max=RETRY_AFTER_MAX_S,
         raise_on_status=False,
     )
     limiter = HostRateLimiter(rate_per_host) if rate_per_host and rate_per_host > 0 else None

@@ -73,6 +73,29 @@ PROJECT_FRAME_COLUMNS = ["source", *PROJECT_COLUMNS, "source_file", "record_hash
 PARTICIPATION_FRAME_COLUMNS = ["source", *PARTICIPATION_COLUMNS, "region", "source_file", "record_hash"]
 
 
+# The widths of the staging columns (warehouse/schema.py; tests/test_staging_widths.py keeps the two equal):
+# a longer value is quarantined here instead of failing the whole load on PostgreSQL.
+MAX_LENGTHS: dict[str, int] = {
+    "source_id": 40, "rcn": 40, "programme": 20, "funding_scheme": 100, "status": 20, "master_call": 200,
+    "sub_call": 200, "content_update_date": 40, "project_source_id": 40, "organisation_id": 40, "role": 40,
+    "vat_number": 60, "country": 20, "post_code": 40, "nuts_code": 10, "activity_type": 10,
+}  # fmt: skip
+
+
+def _text_problems(row: Mapping[str, Any]) -> list[str]:
+    """Text no database column can hold: a NUL character (PostgreSQL refuses it), a value over its width."""
+    problems = []
+    for column, value in row.items():
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            problems.append(f"{column}: contains a NUL character")
+        limit = MAX_LENGTHS.get(column)
+        if limit is not None and len(value) > limit:
+            problems.append(f"{column}: {len(value)} characters, more than the {limit} the column holds")
+    return problems
+
+
 def _cast(
     record: Record, columns: Mapping[str, tuple[str, Callable[[str | None], Any]]]
 ) -> tuple[dict[str, Any], list[str]]:
@@ -98,6 +121,7 @@ def _stage(
     for record in records:
         row, problems = _cast(record, columns)
         problems += [f"{field}: missing" for field in required if not record.get(field)]
+        problems += _text_problems(row)
         key = "/".join(str(record.get(field)) for field in key_fields)
         if problems:
             quarantined.append(
@@ -135,7 +159,7 @@ def stage_participations(records: Iterable[Record]) -> tuple[pd.DataFrame, pd.Da
         PARTICIPATION_COLUMNS,
         "participation",
         ("projectID", "organisationID", "role", "order"),
-        required=("projectID", "organisationID", "role"),
+        required=("projectID", "organisationID", "role", "order"),
     )
     for row in rows:
         row["region"] = belgian_region(row["country"], row["nuts_code"], row["post_code"])

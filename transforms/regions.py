@@ -9,7 +9,7 @@ _NUTS_REGION = {"BE1": BRUSSELS, "BE2": FLANDERS, "BE3": WALLONIA}
 
 def _postcode_region(postcode: str) -> str | None:
     digits = postcode.strip().replace(" ", "")
-    if not (digits.isdigit() and len(digits) == 4):
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 4):
         return None
     number = int(digits)
     if 1000 <= number <= 1299:

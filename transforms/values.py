@@ -9,6 +9,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+# The warehouse keeps money as NUMERIC(18, 2) and counts as INTEGER: a value outside those ranges is not a
+# value of its field. It is refused here (the record is quarantined) instead of failing the whole load.
+MAX_MONEY_DIGITS = 16  # digits before the decimal point
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class ValueParseError(ValueError):
@@ -18,7 +22,8 @@ class ValueParseError(ValueError):
 def parse_money(text: str | None) -> Decimal | None:
     """Exact euro amount, rounded to the cent: '1.732084396E7' -> Decimal('17320843.96'); '' -> None.
 
-    A decimal comma is accepted when there is no decimal point ('1234,5' -> 1234.50)."""
+    A decimal comma is accepted when there is no decimal point ('1234,5' -> 1234.50). An amount of more than
+    ``MAX_MONEY_DIGITS`` digits before the decimal point ('1E+30') is a ``ValueParseError``."""
     if text is None or not text.strip():
         return None
     cleaned = text.strip()
@@ -30,7 +35,13 @@ def parse_money(text: str | None) -> Decimal | None:
         raise ValueParseError(f"not an amount: {text!r}") from exc
     if not amount.is_finite():
         raise ValueParseError(f"not a finite amount: {text!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    # checked before quantize, which would need more than the context's 28 digits for '1E+30'
+    if amount.adjusted() >= MAX_MONEY_DIGITS:
+        raise ValueParseError(f"amount out of range (over {MAX_MONEY_DIGITS} digits): {text!r}")
+    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if rounded.adjusted() >= MAX_MONEY_DIGITS:  # 9999999999999999.995 rounds up to 17 digits
+        raise ValueParseError(f"amount out of range (over {MAX_MONEY_DIGITS} digits): {text!r}")
+    return rounded
 
 
 def parse_date(text: str | None) -> date | None:
@@ -44,12 +55,20 @@ def parse_date(text: str | None) -> date | None:
 
 
 def parse_int(text: str | None) -> int | None:
+    """A whole number within the warehouse's INTEGER range ('3', '3.0', '3E0'); None for empty. A fraction
+    ('1.5'), an infinity or an out-of-range number is a ``ValueParseError``, never truncated."""
     if text is None or not text.strip():
         return None
     try:
-        return int(Decimal(text.strip()))
-    except (InvalidOperation, ValueError) as exc:
+        number = Decimal(text.strip())
+    except InvalidOperation as exc:
         raise ValueParseError(f"not an integer: {text!r}") from exc
+    # range first: int() of '1E+99999999999' would try to build a number of that many digits
+    if not number.is_finite() or not INT_MIN <= number <= INT_MAX:
+        raise ValueParseError(f"not an integer in {INT_MIN}..{INT_MAX}: {text!r}")
+    if number != number.to_integral_value():
+        raise ValueParseError(f"not a whole number: {text!r}")
+    return int(number)
 
 
 def parse_bool(text: str | None) -> bool | None:
@@ -64,7 +83,9 @@ def parse_bool(text: str | None) -> bool | None:
 
 
 def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> str:
-    """SHA-256 of a record's content: sorted keys, trimmed text, excluded (volatile) fields left out."""
+    """SHA-256 of a record's content: sorted keys, trimmed text, excluded (volatile) fields left out.
+
+    Text that is not valid Unicode (an unpaired surrogate, as a JSON escape can produce) still hashes."""
     skip = set(exclude)
     canonical = {
         key: (value.strip() if isinstance(value, str) else value)
@@ -72,4 +93,4 @@ def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> s
         if key not in skip
     }
     payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()

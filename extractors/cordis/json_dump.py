@@ -23,6 +23,11 @@ from inventory.errors import BadSourceFileError
 _CHUNK_CHARS = 1 << 20
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
+# A "\\uD800"-style escape in the raw text: the only way a JSON string decodes to an unpaired surrogate,
+# which is not Unicode (it can be neither hashed nor stored as UTF-8). The decoded element is checked only
+# when its raw text has one (a pair of them, as for an emoji, is fine).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _ArrayStream:
@@ -63,12 +68,15 @@ class _ArrayStream:
             self.pos -= 1
         return char
 
-    def value(self, index: int) -> object:
-        """Decode the value starting at the current position (after blanks)."""
+    def value(self, index: int) -> tuple[object, bool]:
+        """Decode the value starting at the current position (after blanks); with it, whether its raw text
+        holds a surrogate escape."""
         self.peek_char()
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.buffer, self.pos)
+            except RecursionError as exc:
+                raise BadSourceFileError(self._label, f"element {index} is nested too deeply") from exc
             except json.JSONDecodeError as exc:
                 if self.eof:
                     raise BadSourceFileError(
@@ -86,12 +94,35 @@ class _ArrayStream:
             if end == len(self.buffer) and not self.eof:
                 self.fill()  # a number may go on in the next chunk
                 continue
+            escaped = _SURROGATE_ESCAPE.search(self.buffer, self.pos, end) is not None
             self.pos = end
-            return value
+            return value, escaped
+
+
+def _unpaired_surrogate(value: object) -> bool:
+    """True when a string anywhere in ``value`` (keys too) holds an unpaired surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def iter_json_array(handle: IO[bytes], label: str) -> Iterator[object]:
     """Yield the elements of the JSON array in ``handle`` one at a time (BOM tolerated)."""
+    for element, _ in _iter_elements(handle, label):
+        yield element
+
+
+def _iter_elements(handle: IO[bytes], label: str) -> Iterator[tuple[object, bool]]:
+    """The elements of the array with, for each, whether its raw text holds a surrogate escape."""
     stream = _ArrayStream(io.TextIOWrapper(handle, encoding="utf-8-sig"), label)
     first = stream.next_char()
     if first != "[":
@@ -118,9 +149,12 @@ def iter_json_array(handle: IO[bytes], label: str) -> Iterator[object]:
 
 
 def _json_rows(handle: IO[bytes], label: str) -> Iterator[Row]:
-    for index, element in enumerate(iter_json_array(handle, label)):
+    for index, (element, escaped) in enumerate(_iter_elements(handle, label)):
         key = f"element {index}"
-        if isinstance(element, dict):
+        if escaped and _unpaired_surrogate(element):
+            reason = f"element {index} holds an unpaired surrogate escape (\\uD800-\\uDFFF): not Unicode"
+            yield key, None, reason
+        elif isinstance(element, dict):
             yield key, element, None
         else:
             yield key, None, f"element {index} is a JSON {type(element).__name__}, not an object"

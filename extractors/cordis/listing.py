@@ -90,6 +90,15 @@ def listing_hash(project: Mapping[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _storable(project: Mapping[str, Any]) -> bool:
+    """False when the hit holds text that is not Unicode (its hash, and the saved state, need UTF-8)."""
+    try:
+        listing_hash(project)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_listing_page(
     content: bytes, label: str
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, str | None]]]:
@@ -98,6 +107,8 @@ def parse_listing_page(
         data = json.loads(content, parse_float=str, parse_int=str)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadSourceFileError(label, f"listing page is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadSourceFileError(label, "listing page is JSON nested too deeply") from exc
     if not isinstance(data, dict):
         raise BadSourceFileError(label, f"listing page is a JSON {type(data).__name__}, not an object")
     result = data.get("result") if isinstance(data.get("result"), dict) else {}
@@ -115,12 +126,14 @@ def parse_listing_page(
     quarantined: list[dict[str, str | None]] = []
     for position, item in enumerate(hits):
         project = item.get("project") if isinstance(item, dict) else None
-        if isinstance(project, dict) and as_text(project.get("id")):
-            projects.append(project)
+        if not (isinstance(project, dict) and as_text(project.get("id"))):
+            reason = "hit without a project id"
+        elif not _storable(project):
+            reason = "hit with an unpaired surrogate escape (\\uD800-\\uDFFF): not Unicode"
         else:
-            quarantined.append(
-                quarantine_entry("listing", label, f"hit {position}", "hit without a project id")
-            )
+            projects.append(project)
+            continue
+        quarantined.append(quarantine_entry("listing", label, f"hit {position}", reason))
     return total_hits, projects, quarantined
 
 

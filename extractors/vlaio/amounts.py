@@ -13,6 +13,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+# Digits before the decimal point the warehouse can store (NUMERIC(18, 2)); a larger "amount" is not read.
+MAX_AMOUNT_DIGITS = 16
 
 _MULTIPLIERS: dict[str, Decimal] = {
     "miljard": Decimal(10) ** 9,
@@ -85,7 +87,9 @@ def parse_amount(text: str | None, language: str = "nl") -> Decimal | None:
     """The first euro amount in ``text`` (a number with a currency or a multiplier word), to the cent.
 
     None when the text holds no amount at all; a bare number without currency or multiplier is not an
-    amount (a page's "Budget: zie oproepdocument 2018" must not become 2018 euro)."""
+    amount (a page's "Budget: zie oproepdocument 2018" must not become 2018 euro). None too for an amount of
+    more than ``MAX_AMOUNT_DIGITS`` digits before the decimal point: no budget is that large, and the
+    warehouse could not store it."""
     if text is None:
         return None
     for match in _AMOUNT.finditer(text):
@@ -97,7 +101,11 @@ def parse_amount(text: str | None, language: str = "nl") -> Decimal | None:
         value = _number(match["number"], language, bool(mult_word))
         if mult_word:
             value *= _MULTIPLIERS[mult_word]
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+        # checked before quantize, which would need more than the context's 28 digits
+        if value.adjusted() >= MAX_AMOUNT_DIGITS:
+            return None
+        rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
+        return rounded if rounded.adjusted() < MAX_AMOUNT_DIGITS else None
     return None
 
 

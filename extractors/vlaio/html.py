@@ -14,6 +14,7 @@ from bs4.dammit import EncodingDetector
 from inventory.errors import BadSourceFileError
 
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # WHATWG Encoding Standard: these labels mean windows-1252 in a browser, so they do here.
 _WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "cp819"}
@@ -44,13 +45,18 @@ def media_type(content_type: str | None) -> str | None:
 
 
 def _codec(label: str) -> str | None:
+    """The Python codec of a text-encoding label; None for an unknown label or a codec that does not decode
+    bytes to text (``base64``, ``hex``, ``rot13``, ``zlib``: ``bytes.decode`` refuses them with a
+    LookupError, though not on empty input, hence the probe byte)."""
     label = label.strip().lower()
     if label in _WINDOWS_1252_LABELS:
         return "cp1252"
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        name = codecs.lookup(label).name
+        b"x".decode(name, "ignore")
+    except (LookupError, ValueError):  # ValueError: a label with a NUL character
         return None
+    return name
 
 
 def decode_html(content: bytes, content_type: str | None, url: str) -> str:
@@ -74,11 +80,18 @@ def decode_html(content: bytes, content_type: str | None, url: str) -> str:
     if codec is None:
         raise BadSourceFileError(url, f"unknown character encoding {declared!r} (from the {where})")
     try:
-        return content.decode(codec)
+        text = content.decode(codec)
     except UnicodeDecodeError as exc:
         raise BadSourceFileError(
             url, f"bytes are not valid {declared} (from the {where}) at byte {exc.start}"
         ) from exc
+    unpaired = _SURROGATE.search(text)
+    if unpaired:  # UTF-7 can encode one; such text cannot be hashed or stored as UTF-8
+        raise BadSourceFileError(
+            url,
+            f"{declared} text (from the {where}) holds an unpaired surrogate at character {unpaired.start()}",
+        )
+    return text
 
 
 def soup_of(html: str) -> BeautifulSoup:
