@@ -181,22 +181,11 @@ def test_a_grant_by_the_reader_grants_nothing(warehouse: str) -> None:
     assert after == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: PUBLIC holds TEMPORARY on the database by default, so the reader can create temporary "
-    "tables; fix: REVOKE TEMPORARY ON DATABASE <db> FROM PUBLIC (reported to the lead)",
-)
 def test_the_reader_cannot_create_temporary_tables(warehouse: str) -> None:
     with _connect(warehouse) as conn:
         assert _refused(conn, "CREATE TEMPORARY TABLE sneaky (x int)")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: pg_advisory_lock is executable by PUBLIC, so a BI login can take the warehouse writer's "
-    "lock key (warehouse.lock.ADVISORY_KEY) and stall every refresh; fix: REVOKE EXECUTE on the advisory "
-    "lock functions FROM PUBLIC, or a lock the reader cannot reach (reported to the lead)",
-)
 def test_the_reader_cannot_take_the_writers_advisory_lock(warehouse: str) -> None:
     from warehouse.lock import ADVISORY_KEY
 
