@@ -11,7 +11,9 @@ import typer
 
 from inventory.config import load_settings, prepare_runtime_environment
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False
+)
 
 SourcesOpt = Annotated[str | None, typer.Option(help="Comma-separated sources: cordis,vlaio")]
 ProgrammesOpt = Annotated[
@@ -74,6 +76,8 @@ AcceptDriftOpt = Annotated[
 def _refresh(accept_drift: str | None = None, backfill: dict | None = None) -> None:
     settings = prepare_runtime_environment()
     # Prefect must be imported after PREFECT_HOME and the analytics switches are set.
+    from sqlalchemy.exc import SQLAlchemyError
+
     from flows.parameters import BackfillParameters
     from flows.refresh import backfill_inventory, refresh_inventory
     from inventory.progress import flow_progress
@@ -90,7 +94,10 @@ def _refresh(accept_drift: str | None = None, backfill: dict | None = None) -> N
         _print_summary(state.result())
         return
     run_id = str(state.state_details.flow_run_id)
-    run = get_run(make_engine(settings.db_url), run_id) or {}
+    try:
+        run = get_run(make_engine(settings.db_url), run_id) or {}
+    except SQLAlchemyError:  # the warehouse itself is unreachable: the flow's message says why
+        run = {}
     typer.echo(f"run {run_id}: {run.get('status', state.type.value.lower())}", err=True)
     typer.echo(f"  error: {run.get('error') or state.message}", err=True)
     typer.echo("  the published marts were left as they were", err=True)
