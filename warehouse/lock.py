@@ -58,7 +58,9 @@ def _postgres_lock(engine: Engine, holder: str, wait_s: float) -> Iterator[None]
                 other = conn.execute(
                     text(
                         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                        "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted LIMIT 1"
+                        "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted AND l.classid = 0 "
+                        "AND l.objsubid = 1 AND l.database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1"
                     ),
                     {"key": ADVISORY_KEY},
                 ).scalar_one_or_none()
