@@ -78,7 +78,7 @@ def _vlaio_projects() -> pd.DataFrame:
             "focus": "Digital twins for SMEs",
             "source_url": f"https://www.vlaio.be/nl/proeftuin-{n}",
             "language": "nl",
-            "batch": "batch-1",
+            "batch": "1",
             "record_hash": f"hash-{n}",
         }
         for n in (1, 2)
@@ -90,7 +90,7 @@ def _vlaio_projects() -> pd.DataFrame:
 def _core() -> Core:
     projects, participations = _staged()
     batches = pd.DataFrame(
-        [{"batch": "batch-1", "title": "Proeftuinen", "total_subsidy_eur": "3000000.00", "years": "2018-2020",
+        [{"batch": "1", "title": "Proeftuinen", "total_subsidy_eur": "3000000.00", "years": "2018-2020",
           "split": "even", "source": "constructed"}]
     )  # fmt: skip
     return build_core(projects, participations, _vlaio_projects(), vlaio_batches=batches)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from transforms.core import ZERO, Core, flemish_totals
+from transforms.core import ZERO, Core, flemish_totals, records
 from transforms.industry40 import themes as taxonomy_themes
 from transforms.regions import FLANDERS
 
@@ -71,7 +71,7 @@ def build_marts(core: Core) -> dict[str, pd.DataFrame]:
 
 def _inventory(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFrame:
     rows = []
-    for p in core.projects.to_dict("records"):
+    for p in records(core.projects):
         amount, n_orgs = flemish.get(p["project_key"], (ZERO, 0))
         rows.append(
             {
@@ -90,23 +90,23 @@ def _funding_by_year(core: Core) -> pd.DataFrame:
     )
     rows = [
         {**y, "source": y["project_key"].split(":", 1)[0], "theme": theme_of.get(y["project_key"])}
-        for y in core.yearly_funding.to_dict("records")
+        for y in records(core.yearly_funding)
     ]
     return _frame(rows, "mart_funding_by_year")
 
 
 def _organisations(core: Core) -> pd.DataFrame:
     relevant = set(core.projects.loc[core.projects["is_industry40"].astype(bool), "project_key"])
-    stats: dict[str, tuple[set[str], Decimal]] = {}
-    for p in core.participations.to_dict("records"):
-        projects, amount = stats.get(p["organisation_key"], (set(), ZERO))
-        stats[p["organisation_key"]] = (
-            projects | {p["project_key"]},
-            amount + (p["ec_contribution_eur"] or ZERO),
-        )
+    projects_of: dict[str, set[str]] = {}
+    amount_of: dict[str, Decimal] = {}
+    columns = ("organisation_key", "project_key", "ec_contribution_eur")
+    for key, project, amount in zip(*(core.participations[c].tolist() for c in columns), strict=True):
+        projects_of.setdefault(key, set()).add(project)
+        amount_of[key] = amount_of.get(key, ZERO) + (amount or ZERO)
     rows = []
-    for org in core.organisations.to_dict("records"):
-        projects, amount = stats.get(org["organisation_key"], (set(), ZERO))
+    for org in records(core.organisations):
+        projects = projects_of.get(org["organisation_key"], set())
+        amount = amount_of.get(org["organisation_key"], ZERO)
         rows.append(
             {
                 **{
@@ -131,12 +131,12 @@ def _theme_gaps(core: Core, inventory: pd.DataFrame) -> pd.DataFrame:
     """themes × years × sectors over the Flemish Industry 4.0 projects, zeros included so gaps show."""
     flemish = inventory[inventory["is_flemish"].astype(bool) & inventory["is_industry40"].astype(bool)]
     years_of: dict[str, list[dict]] = {}
-    for y in core.yearly_funding.to_dict("records"):
+    for y in records(core.yearly_funding):
         years_of.setdefault(y["project_key"], []).append(y)
     cells: dict[tuple[str, int, str], list] = {}
     all_years: set[int] = set()
     all_sectors: set[str] = {UNSPECIFIED_SECTOR}
-    for p in flemish.to_dict("records"):
+    for p in records(flemish):
         sectors = _sectors(p["sectors"])
         all_sectors.update(sectors)
         for y in years_of.get(p["project_key"], []):
@@ -171,15 +171,13 @@ def _theme_gaps(core: Core, inventory: pd.DataFrame) -> pd.DataFrame:
 
 def _nl_cooperation(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFrame:
     dutch: dict[str, tuple[set[str], Decimal, set[str]]] = {}
-    for p in core.participations[core.participations["country"] == "NL"].to_dict("records"):
-        orgs, amount, names = dutch.get(p["project_key"], (set(), ZERO, set()))
-        dutch[p["project_key"]] = (
-            orgs | {p["organisation_key"]},
-            amount + (p["ec_contribution_eur"] or ZERO),
-            names | {p["organisation_name"] or p["organisation_key"]},
-        )
+    for p in records(core.participations[core.participations["country"] == "NL"]):
+        orgs, amount, names = dutch.setdefault(p["project_key"], (set(), ZERO, set()))
+        orgs.add(p["organisation_key"])
+        names.add(p["organisation_name"] or p["organisation_key"])
+        dutch[p["project_key"]] = (orgs, amount + (p["ec_contribution_eur"] or ZERO), names)
     rows = []
-    for p in core.projects.to_dict("records"):
+    for p in records(core.projects):
         key = p["project_key"]
         if key not in dutch or key not in flemish:
             continue

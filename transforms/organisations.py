@@ -190,10 +190,23 @@ def _near_matches(decisions: pd.DataFrame) -> pd.DataFrame:
     for block in blocks.values():
         if len(block) > MAX_BLOCK:
             continue
-        for index, (key_a, norm_a, name_a) in enumerate(block):
-            for key_b, norm_b, name_b in block[index + 1 :]:
-                similarity = SequenceMatcher(None, norm_a, norm_b).ratio()
+        found = []
+        # each pair (a, b) is compared as SequenceMatcher(a, b) with a before b in the block; the matcher
+        # keeps b's index, so b is the outer loop and the pairs are put back in (a, b) order afterwards
+        for index_b, (key_b, norm_b, name_b) in enumerate(block):
+            matcher = SequenceMatcher(None, b=norm_b)
+            for index_a, (key_a, norm_a, name_a) in enumerate(block[:index_b]):
                 contained = f" {norm_a} " in f" {norm_b} " or f" {norm_b} " in f" {norm_a} "
+                matcher.set_seq1(norm_a)
+                # real_quick_ratio and quick_ratio are upper bounds of ratio: a pair under the threshold
+                # on either is no near-match, unless one name contains the other
+                if not contained and (
+                    matcher.real_quick_ratio() < NEAR_MATCH_THRESHOLD
+                    or matcher.quick_ratio() < NEAR_MATCH_THRESHOLD
+                ):
+                    continue
+                similarity = matcher.ratio()
                 if similarity >= NEAR_MATCH_THRESHOLD or contained:
-                    rows.append((key_a, name_a, key_b, name_b, round(similarity, 3)))
+                    found.append(((index_a, index_b), (key_a, name_a, key_b, name_b, round(similarity, 3))))
+        rows += [row for _, row in sorted(found)]
     return pd.DataFrame(rows, columns=NEAR_MATCH_COLUMNS)

@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table, and_, insert, select, tuple_, update
+from sqlalchemy import Table, and_, select, tuple_, update
 from sqlalchemy.engine import Connection
+
+from warehouse.bulk import column_values, insert_frame
 
 CHUNK = 500
 
@@ -39,11 +41,16 @@ def merge_history(
         tuple(row[:-1]): row[-1]
         for row in conn.execute(select(*key_columns, table.c.record_hash).where(table.c.is_current))
     }
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    incoming = {tuple(record[name] for name in key): record for record in records}
-    changed = [k for k, record in incoming.items() if k in current and current[k] != record["record_hash"]]
-    new = [k for k in incoming if k not in current]
-    removed = [k for k in current if k not in incoming]
+    # the last row of each key, in the order keys first appear (as a dict of the records would keep them)
+    position: dict[tuple, int] = {}
+    if len(frame):
+        keys = zip(*(column_values(frame, name) for name in key), strict=True)
+        for index, incoming_key in enumerate(keys):
+            position[incoming_key] = index
+    hashes = column_values(frame, "record_hash") if len(frame) else []
+    changed = [k for k, i in position.items() if k in current and current[k] != hashes[i]]
+    new = [k for k in position if k not in current]
+    removed = [k for k in current if k not in position]
 
     to_close = changed + removed
     for chunk in _chunks(to_close, CHUNK):
@@ -52,10 +59,7 @@ def merge_history(
             .where(and_(table.c.is_current, tuple_(*key_columns).in_(chunk)))
             .values(valid_to=now, is_current=False)
         )
-    rows = [
-        {**incoming[k], "valid_from": now, "valid_to": None, "is_current": True, "run_id": run_id}
-        for k in changed + new
-    ]
-    for chunk in _chunks(rows, 5000):
-        conn.execute(insert(table), list(chunk))
-    return HistoryChange(inserted=len(rows), closed=len(to_close))
+    rows = frame.iloc[[position[k] for k in changed + new]]
+    constants = {"valid_from": now, "valid_to": None, "is_current": True, "run_id": run_id}
+    inserted = insert_frame(conn, table, rows, constants)
+    return HistoryChange(inserted=inserted, closed=len(to_close))

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
+from warehouse.bulk import column_values, insert_frame
 from warehouse.schema import (
     etl_run,
     quarantine,
@@ -66,16 +67,20 @@ def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participat
     """Upsert the staged CORDIS projects whose content hash changed, and replace the participations of the
     projects whose set of participations changed; one transaction. Returns the rows written (an unchanged
     dump writes none)."""
-    project_rows = _records(projects, run_id)
-    participation_rows = _records(participations, run_id)
     projects_table, parts_table = stg_cordis__projects, stg_cordis__participations
+    stamp = {"run_id": run_id}
+    project_ids = _values(projects, "source_id")
     with engine.begin() as conn:
         stored = dict(conn.execute(select(projects_table.c.source_id, projects_table.c.record_hash)).all())
-        changed = [row for row in project_rows if stored.get(row["source_id"]) != row["record_hash"]]
-        _replace_by_key(conn, projects_table, ("source", "source_id"), changed)
-
-        def part_key(row: Mapping[str, Any]) -> tuple:
-            return (row["organisation_id"], row["role"], row["order_no"], row["record_hash"])
+        changed = [
+            index
+            for index, (source_id, record_hash) in enumerate(
+                zip(project_ids, _values(projects, "record_hash"), strict=True)
+            )
+            if stored.get(source_id) != record_hash
+        ]
+        _delete_keys(conn, projects_table, ("source", "source_id"), projects.iloc[changed])
+        insert_frame(conn, projects_table, projects.iloc[changed], stamp)
 
         stored_parts: dict[str, set[tuple]] = defaultdict(set)
         columns = (
@@ -86,24 +91,45 @@ def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participat
         )
         for row in conn.execute(select(parts_table.c.project_source_id, *columns)):
             stored_parts[row[0]].add(tuple(row[1:]))
-        incoming: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in participation_rows:
-            incoming[row["project_source_id"]].append(row)
-        project_ids = {row["source_id"] for row in project_rows} | set(incoming)
+        # each participation's (organisation_id, role, order_no, record_hash), grouped by project
+        incoming_rows: dict[str, list[int]] = defaultdict(list)
+        incoming: dict[str, set[tuple]] = defaultdict(set)
+        part_keys = zip(
+            *(_values(participations, c) for c in ("organisation_id", "role", "order_no", "record_hash")),
+            strict=True,
+        )
+        for index, (project_id, part_key) in enumerate(
+            zip(_values(participations, "project_source_id"), part_keys, strict=True)
+        ):
+            incoming_rows[project_id].append(index)
+            incoming[project_id].add(part_key)
         to_replace = sorted(
             pid
-            for pid in project_ids
-            if {part_key(row) for row in incoming.get(pid, [])} != stored_parts.get(pid, set())
+            for pid in set(project_ids) | set(incoming_rows)
+            if incoming.get(pid, set()) != stored_parts.get(pid, set())
         )
         written = len(changed)
         for pid in to_replace:
-            written += len({part_key(row) for row in incoming.get(pid, [])} ^ stored_parts.get(pid, set()))
+            written += len(incoming.get(pid, set()) ^ stored_parts.get(pid, set()))
         for chunk in _chunks(to_replace):
             conn.execute(delete(parts_table).where(parts_table.c.project_source_id.in_(chunk)))
-        rows = [row for pid in to_replace for row in incoming.get(pid, [])]
-        for chunk in _chunks(rows, 5000):
-            conn.execute(insert(parts_table), list(chunk))
+        rows = [index for pid in to_replace for index in incoming_rows.get(pid, [])]
+        insert_frame(conn, parts_table, participations.iloc[rows], stamp)
     return written
+
+
+def _values(frame: pd.DataFrame, column: str) -> list[Any]:
+    return column_values(frame, column) if len(frame) else []
+
+
+def _delete_keys(conn: Connection, table: Table, key: Sequence[str], frame: pd.DataFrame) -> None:
+    """Delete the rows of ``table`` whose key is among ``frame``'s keys."""
+    if not len(frame):
+        return
+    columns = [table.c[name] for name in key]
+    keys = sorted(set(zip(*(column_values(frame, name) for name in key), strict=True)))
+    for chunk in _chunks(keys):
+        conn.execute(delete(table).where(tuple_(*columns).in_(chunk)))
 
 
 def merge_vlaio_pages(engine: Engine, run_id: str, pages: pd.DataFrame) -> int:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from warehouse.bulk import insert_frame
 from warehouse.history import merge_history
 from warehouse.schema import (
     HISTORY_KEYS,
@@ -36,8 +37,6 @@ STAGED_TABLES = (
     stg_vlaio__organisations,
 )
 
-CHUNK = 5000
-
 
 @dataclass(frozen=True)
 class Staged:
@@ -56,7 +55,14 @@ class PublishResult:
 
 def _read(conn: Connection, table: Table) -> pd.DataFrame:
     result = conn.execute(select(table))
-    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()), dtype=object)
+    columns = list(result.keys())
+    rows = result.all()
+    # column by column: building the frame from row mappings cost as much as the query itself
+    values = zip(*rows, strict=True) if rows else ([] for _ in columns)
+    return pd.DataFrame(
+        {name: pd.Series(list(column), dtype=object) for name, column in zip(columns, values, strict=True)},
+        columns=columns,
+    )
 
 
 def read_staged(engine: Engine) -> Staged:
@@ -74,10 +80,7 @@ def read_staged(engine: Engine) -> Staged:
 
 def _replace(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     conn.execute(delete(table))
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(table), rows[start : start + CHUNK])
-    return len(rows)
+    return insert_frame(conn, table, frame)
 
 
 def publish(
