@@ -75,6 +75,12 @@ def _refresh(flow_name: str, params: BackfillParameters) -> dict:
             summary = _refresh_locked(
                 settings, run_id, run_date, sources, programmes, params, outcome, results
             )
+            # closed inside the lock: the next writer must see this run's staged rows as published
+            docs = _keep_results(settings, run_id, results)
+            results.clear()
+            tasks.finish_run(settings, run_id, status="succeeded", **outcome)
+            if summary.get("listing") is not None:
+                tasks.save_listing_hashes(settings, summary.pop("listing"))
     except QualityGateError as exc:
         docs = _keep_results(settings, run_id, results)
         tasks.finish_run(settings, run_id, status="blocked", error=str(exc), **outcome)
@@ -85,10 +91,6 @@ def _refresh(flow_name: str, params: BackfillParameters) -> dict:
         tasks.finish_run(settings, run_id, status="failed", error=f"{type(exc).__name__}: {exc}", **outcome)
         tasks.build_report(settings, docs)
         raise
-    docs = _keep_results(settings, run_id, results)
-    tasks.finish_run(settings, run_id, status="succeeded", **outcome)
-    if summary.get("listing") is not None:
-        tasks.save_listing_hashes(settings, summary.pop("listing"))
     report = tasks.build_report(settings, docs)
     logger.info("run %s succeeded: %s", run_id, summary["mart_rows"])
     return {
