@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
 PROJECTS ?= 60000
 
-.PHONY: run test demo lint bench clean-data
+.PHONY: run test demo lint bench serve clean-data
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,3 +32,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --projects $(PROJECTS)
+
+# The production shape on one machine (docs/scaling.md): a Prefect server on loopback, the process pool,
+# both deployments, and a worker in the foreground; Ctrl-C stops the worker and the server.
+PREFECT_PORT ?= 4200
+serve: $(STAMP)
+	$(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) & server=$$!; \
+	trap 'kill $$server' EXIT INT TERM; \
+	export PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api; \
+	for i in $$(seq 1 60); do curl -fsS $$PREFECT_API_URL/health >/dev/null 2>&1 && break; sleep 1; done; \
+	$(BIN)/prefect work-pool create inventory-pool --type process --overwrite && \
+	PWD=$(CURDIR) $(BIN)/prefect --no-prompt deploy --all && \
+	$(BIN)/prefect worker start --pool inventory-pool

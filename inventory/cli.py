@@ -73,13 +73,27 @@ AcceptDriftOpt = Annotated[
 ]
 
 
-def _refresh(accept_drift: str | None = None, backfill: dict | None = None) -> None:
+RunnerOpt = Annotated[
+    str, typer.Option("--task-runner", help="default (threads) or dask (dump partitions in parallel on Dask)")
+]
+DaskAddressOpt = Annotated[
+    str | None, typer.Option("--dask-address", help="Dask scheduler address (default: a local cluster)")
+]
+
+
+def _refresh(
+    accept_drift: str | None = None,
+    backfill: dict | None = None,
+    runner: str = "default",
+    dask_address: str | None = None,
+) -> None:
     settings = prepare_runtime_environment()
     # Prefect must be imported after PREFECT_HOME and the analytics switches are set.
     from sqlalchemy.exc import SQLAlchemyError
 
     from flows.parameters import BackfillParameters
     from flows.refresh import backfill_inventory, refresh_inventory
+    from flows.runners import with_runner
     from inventory.progress import flow_progress
     from warehouse.engine import make_engine
     from warehouse.ledger import get_run
@@ -87,9 +101,10 @@ def _refresh(accept_drift: str | None = None, backfill: dict | None = None) -> N
     with flow_progress():
         if backfill is not None:
             params = BackfillParameters(accept_drift=accept_drift, **backfill)
-            state = backfill_inventory(params, return_state=True)
+            state = with_runner(backfill_inventory, runner, dask_address)(params, return_state=True)
         else:
-            state = refresh_inventory(accept_drift=accept_drift, return_state=True)
+            flow = with_runner(refresh_inventory, runner, dask_address)
+            state = flow(accept_drift=accept_drift, return_state=True)
     if state.is_completed():
         _print_summary(state.result())
         return
@@ -111,10 +126,12 @@ def refresh(
     db_url: DbUrlOpt = None,
     data_dir: DataDirOpt = None,
     accept_drift: AcceptDriftOpt = None,
+    task_runner: RunnerOpt = "default",
+    dask_address: DaskAddressOpt = None,
 ) -> None:
     """Run the refresh once against the live sources (or whatever the base URLs point at)."""
     _apply_overrides(db_url, data_dir, sources, programmes)
-    _refresh(accept_drift)
+    _refresh(accept_drift, runner=task_runner, dask_address=dask_address)
 
 
 @app.command()
@@ -137,6 +154,8 @@ def backfill(
     db_url: DbUrlOpt = None,
     data_dir: DataDirOpt = None,
     accept_drift: AcceptDriftOpt = None,
+    task_runner: RunnerOpt = "default",
+    dask_address: DaskAddressOpt = None,
 ) -> None:
     """A parameterised refresh: a date window, a rebuild from the landing zone, an accepted drift."""
     _apply_overrides(db_url, data_dir, None, None)
@@ -148,7 +167,7 @@ def backfill(
         "from_raw": from_raw,
         "snapshot": snapshot.date() if snapshot else None,
     }
-    _refresh(accept_drift, backfill=params)
+    _refresh(accept_drift, backfill=params, runner=task_runner, dask_address=dask_address)
 
 
 @app.command()
