@@ -87,6 +87,7 @@ def units(work: Path) -> list[dict[str, Any]]:
                 }
             )
             print(json.dumps(measured[-1]), flush=True)
+    (work / "task_runner_units.json").write_text(json.dumps(measured, indent=2), encoding="utf-8")
     return measured
 
 
