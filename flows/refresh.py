@@ -152,6 +152,44 @@ def _refresh_locked(
         landed = [*dumps, *(listing.landed if listing else []), *(crawl.manifest_files if crawl else [])]
         tasks.record_manifest(settings, run_id, landed)
 
+    merged = _stage_validate_merge(settings, run_id, params, dumps, listing, crawl, outcome, results)
+    if not tasks.needs_publish(settings):
+        published = tasks.current_marts(settings)
+    else:
+        # Gate 2: core and marts, built but not published until they pass.
+        inventory = tasks.build_inventory(settings)
+        inventory_results = tasks.validate_inventory(inventory)
+        results += inventory_results
+        _gate(inventory_results, outcome, logger)
+        published = tasks.publish_inventory(settings, run_id, inventory)
+        inventory.release()
+        tasks.analyze_marts(settings)
+        outcome["rows_written"] += sum(published.history_rows.values())
+    outcome["dq_passed"] = all_passed(results)
+    return {
+        "mart_rows": published.mart_rows,
+        "history_rows": published.history_rows,
+        "published": published.published,
+        **merged,
+        "unchanged_files": [d.url for d in dumps if d.unchanged and not params.from_raw],
+        "listing_changed": len(listing.changed) if listing else None,
+        "listing": listing,
+    }
+
+
+def _stage_validate_merge(
+    settings: Settings,
+    run_id: str,
+    params: BackfillParameters,
+    dumps: list,
+    listing,
+    crawl,
+    outcome: dict,
+    results: list,
+) -> dict:
+    """Stage what changed, pass gate 1, merge. The staged frames are released once merged, before core and
+    marts are built (which read staging back), so the two never share memory."""
+    logger = get_run_logger()
     # An unchanged dump (304 or same SHA-256) is not parsed again: staging already holds it.
     changed = [d for d in dumps if params.from_raw or not d.unchanged]
     spool = settings.data_dir / "spool"
@@ -159,6 +197,8 @@ def _refresh_locked(
     if listing is not None and listing.details:
         parts.append(tasks.stage_cordis_details(listing))
     cordis_staged = tasks.combine_cordis(parts, params.window_start, params.window_end) if parts else None
+    for part in parts:
+        part.release()  # combined: the per-dump frames are not needed twice
     vlaio_staged = tasks.stage_vlaio(settings, crawl) if crawl is not None else None
     counts = {
         **(cordis_staged.counts if cordis_staged else {}),
@@ -184,30 +224,15 @@ def _refresh_locked(
         outcome["accepted_drift_by"] = params.accept_drift
 
     outcome["rows_written"] = tasks.merge(settings, run_id, cordis_staged, vlaio_staged)
-    if not tasks.needs_publish(settings):
-        published = tasks.current_marts(settings)
-    else:
-        # Gate 2: core and marts, built but not published until they pass.
-        inventory = tasks.build_inventory(settings)
-        inventory_results = tasks.validate_inventory(inventory)
-        results += inventory_results
-        _gate(inventory_results, outcome, logger)
-        published = tasks.publish_inventory(settings, run_id, inventory)
-        tasks.analyze_marts(settings)
-        outcome["rows_written"] += sum(published.history_rows.values())
-    outcome["dq_passed"] = all_passed(results)
     quarantined = cordis_staged.quarantined if cordis_staged is not None else None
+    n_quarantined = 0 if quarantined is None else int((quarantined["entity"] != "schema").sum())
+    if cordis_staged is not None:
+        cordis_staged.release()  # merged: core and marts read staging back from the warehouse
     skipped = vlaio_staged.skipped if vlaio_staged is not None else None
     return {
-        "mart_rows": published.mart_rows,
-        "history_rows": published.history_rows,
-        "published": published.published,
         "counts": counts,
-        "quarantined": 0 if quarantined is None else int((quarantined["entity"] != "schema").sum()),
+        "quarantined": n_quarantined,
         "skipped": [] if skipped is None else skipped.to_dict("records"),
-        "unchanged_files": [d.url for d in dumps if d.unchanged and not params.from_raw],
-        "listing_changed": len(listing.changed) if listing else None,
-        "listing": listing,
     }
 
 

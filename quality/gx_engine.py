@@ -116,9 +116,21 @@ def _expectation(type_: str, kwargs: Mapping[str, Any], severity: str, notes: st
 
 
 def _forget_results() -> None:
-    store = _context().validation_results_store
+    """Drop what a validation leaves in the process-wide context: its stored results, and the batch its
+    execution engine keeps loaded. That batch is the validated frame itself, held until the suite's next
+    run: at 60k projects, the staged frames (≈1 GB) would outlive the merge that released them. GX 1.x has no
+    public call for it; ``BatchManager`` is reached through the data sources' (private) engines."""
+    context = _context()
+    store = context.validation_results_store
     for key in store.list_keys():
         store.remove_key(key)
+    for datasource in context.data_sources.all().values():
+        engine = getattr(datasource, "_execution_engine", None)
+        manager = getattr(engine, "batch_manager", None)
+        if manager is not None:
+            manager.reset_batch_cache()
+            manager._batch_data_cache.clear()
+            manager._active_batch_data_id = None
 
 
 @functools.cache

@@ -35,7 +35,8 @@ class Figure:
 
 def industry40_funding(data: ReportData) -> pd.DataFrame:
     """The yearly rows that count as support to Flemish Industry 4.0: every VLAIO row (proeftuinen and
-    batches are Industry 4.0 by definition) and the CORDIS rows of Industry 4.0 projects."""
+    batches are Industry 4.0 by definition) and the CORDIS rows of Industry 4.0 projects
+    (``read_report_data`` reads only these rows; the filter stays for a ``ReportData`` of whole marts)."""
     relevant = set(data.inventory.loc[data.inventory["is_industry40"].astype(bool), "project_key"])
     funding = data.funding_by_year
     return funding[(funding["source"] == "vlaio") | funding["project_key"].isin(relevant)]

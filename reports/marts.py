@@ -1,5 +1,5 @@
-"""Everything the report shows, read once from the warehouse: the six marts, the run ledger and the raw
-manifest (through ``warehouse``; no SQL here)."""
+"""Everything the report shows, read once from the warehouse: of the large marts only the rows the report
+shows, the small marts whole, the run ledger and the raw manifest (through ``warehouse``; no SQL here)."""
 
 from __future__ import annotations
 
@@ -9,31 +9,47 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from warehouse.publish import read_table
-from warehouse.report_queries import latest_fetches, latest_run
+from warehouse.report_queries import (
+    inventory_count,
+    latest_fetches,
+    latest_run,
+    proeftuin_participations,
+    report_funding_by_year,
+    report_inventory,
+)
 
 
 @dataclass(frozen=True)
 class ReportData:
+    """The frames have the columns of their mart. ``inventory``, ``funding_by_year`` and ``participations``
+    hold the rows the report shows, not the whole mart (see ``warehouse.report_queries``)."""
+
+    # the Industry 4.0 projects, the proeftuinen (source 'vlaio') and any other project with VLAIO funding
     inventory: pd.DataFrame
+    # the VLAIO rows (proeftuinen and batches) and the rows of the Industry 4.0 projects
     funding_by_year: pd.DataFrame
     organisations: pd.DataFrame
+    # the proeftuinen's participations
     participations: pd.DataFrame
     theme_gaps: pd.DataFrame
     nl_cooperation: pd.DataFrame
     last_success: dict[str, object] | None
     last_run: dict[str, object] | None
     fetches: pd.DataFrame
+    # every project in mart_inventory, shown or not
+    n_projects: int
 
 
 def read_report_data(engine: Engine) -> ReportData:
     return ReportData(
-        inventory=read_table(engine, "mart_inventory"),
-        funding_by_year=read_table(engine, "mart_funding_by_year"),
+        inventory=report_inventory(engine),
+        funding_by_year=report_funding_by_year(engine),
         organisations=read_table(engine, "mart_organisations"),
-        participations=read_table(engine, "mart_participations"),
+        participations=proeftuin_participations(engine),
         theme_gaps=read_table(engine, "mart_theme_gaps"),
         nl_cooperation=read_table(engine, "mart_nl_cooperation"),
         last_success=latest_run(engine, "succeeded"),
         last_run=latest_run(engine),
         fetches=latest_fetches(engine),
+        n_projects=inventory_count(engine),
     )

@@ -98,7 +98,8 @@ def proeftuinen(data: ReportData) -> list[Proeftuin]:
 
 
 def batch_funding_keys(data: ReportData) -> list[str]:
-    """The 'vlaio:batch-N' keys: VLAIO funding rows that belong to no project."""
+    """The 'vlaio:batch-N' keys: VLAIO funding rows that belong to no project (``data.inventory`` holds
+    every project with VLAIO funding rows)."""
     projects = set(data.inventory["project_key"])
     funding = data.funding_by_year
     keys = funding.loc[(funding["source"] == VLAIO) & ~funding["project_key"].isin(projects), "project_key"]

@@ -67,7 +67,7 @@ def _dictionary() -> list[dict]:
 def _key_figures(data: ReportData, inventory: list) -> dict[str, object]:
     orgs = data.organisations
     return {
-        "n_projects": len(data.inventory),
+        "n_projects": data.n_projects,
         "n_industry40": len(inventory),
         "n_proeftuinen": int((data.inventory["source"] == "vlaio").sum()),
         "n_flemish_organisations": int(

@@ -211,7 +211,9 @@ def test_a_clean_run_records_every_result_and_builds_the_data_docs(
     assert not any(host in html for host in ("cdn.jsdelivr", "fonts.googleapis", "unpkg.com"))
 
     if CHROMIUM is None:
-        pytest.skip("chromium is not installed (Debian package 'chromium'): Data Docs not opened in a browser")
+        pytest.skip(
+            "chromium is not installed (Debian package 'chromium'): Data Docs not opened in a browser"
+        )
     with Browser(inventory_env / "chromium-profile") as browser:
         browser.open(docs.as_uri())
         assert browser.evaluate("document.title")

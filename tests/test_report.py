@@ -10,18 +10,23 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from reports.render import build_report
+from reports import render
+from reports.marts import ReportData, read_report_data
+from reports.render import build_report, render_html
 from tests.chromium import CHROMIUM, Browser
 from tests.loading import RECORDED_DUMPS
 from tests.report_warehouse import RUN_ID, copy_of, recorded_warehouse
 from warehouse.engine import make_engine
 from warehouse.ledger import finish_run, start_run
 from warehouse.migrate import upgrade
+from warehouse.publish import read_table
+from warehouse.report_queries import latest_fetches, latest_run
 from warehouse.schema import (
     MARTS,
     mart_funding_by_year,
@@ -370,6 +375,54 @@ def test_markup_in_source_values_is_shown_as_text_never_as_markup(warehouse: Pat
     assert SCRIPT_PAYLOAD in row.get_text() and ATTRIBUTE_PAYLOAD in row.get_text()
     svg_texts = " ".join(t.get_text() for t in parsed.select("svg.chart title, svg.chart text"))
     assert SCRIPT_PAYLOAD in svg_texts and ATTRIBUTE_PAYLOAD in svg_texts
+
+
+# -- what the report reads ------------------------------------------------------------------------------
+
+
+class _FrozenClock(datetime):
+    @classmethod
+    def now(cls, tz=None) -> datetime:  # type: ignore[override]
+        return datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+
+
+def _whole_marts(engine: Engine) -> ReportData:
+    """The report's data as the report read it before it read only the rows it shows: every mart whole."""
+    inventory = read_table(engine, "mart_inventory")
+    return ReportData(
+        inventory=inventory,
+        funding_by_year=read_table(engine, "mart_funding_by_year"),
+        organisations=read_table(engine, "mart_organisations"),
+        participations=read_table(engine, "mart_participations"),
+        theme_gaps=read_table(engine, "mart_theme_gaps"),
+        nl_cooperation=read_table(engine, "mart_nl_cooperation"),
+        last_success=latest_run(engine, "succeeded"),
+        last_run=latest_run(engine),
+        fetches=latest_fetches(engine),
+        n_projects=len(inventory),
+    )
+
+
+def _row_reprs(frame: pd.DataFrame) -> set[str]:
+    return {repr(row) for row in frame.itertuples(index=False)}
+
+
+def test_the_report_of_the_rows_it_shows_is_the_report_of_the_whole_marts(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "datetime", _FrozenClock)
+    shown, whole = read_report_data(engine), _whole_marts(engine)
+    for name in ("inventory", "funding_by_year", "participations"):
+        part, full = getattr(shown, name), getattr(whole, name)
+        assert list(part.columns) == list(full.columns), name
+        assert list(part.dtypes) == list(full.dtypes), name
+        # fewer rows, each one a row of the mart with the same values of the same types (Decimal, date)
+        assert 0 < len(part) < len(full), name
+        assert _row_reprs(part) <= _row_reprs(full), name
+    assert shown.n_projects == len(whole.inventory)
+    html = render_html(shown, data_docs_url=DATA_DOCS_URL)
+    assert 'datetime="2026-11-27T03:00:00+00:00"' in html
+    assert html == render_html(whole, data_docs_url=DATA_DOCS_URL)
 
 
 # -- in a browser ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ staged source. Pure: staged DataFrames in, core DataFrames out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -82,7 +83,9 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]
 def _hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     """The record hash of every row over ``columns`` (the volatile record_hash and last_run_id left out)."""
     hashed = [column for column in columns if column not in ("record_hash", "last_run_id")]
-    return [content_hash(row) for row in records(frame, hashed)]
+    values = [frame[name].tolist() for name in hashed]
+    # one row dict at a time: the whole list of them was the core build's peak memory
+    return [content_hash(dict(zip(hashed, row, strict=True))) for row in zip(*values, strict=True)]
 
 
 def _none_if_missing(value: object) -> object:
@@ -230,24 +233,31 @@ def build_core(
 
 
 def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resolution) -> pd.DataFrame:
-    rows = []
-    for p in records(cordis):
-        ref = str(p["organisation_id"])
-        rows.append(
-            {
-                "project_key": f"cordis:{p['project_source_id']}",
-                "source_organisation_ref": f"cordis:{ref}",
-                "role": p["role"],
-                "order_no": int(p["order_no"]) if p["order_no"] is not None else 0,
-                "organisation_key": resolution.key_of[("cordis", ref)],
-                "organisation_name": p["name"],
-                "country": p["country"],
-                "region": p["region"],
-                "ec_contribution_eur": p["ec_contribution_eur"],
-                "net_ec_contribution_eur": p["net_ec_contribution_eur"],
-                "total_cost_eur": p["total_cost_eur"],
-            }
+    """Column by column (a dict per row of 400k participations was the core build's peak memory)."""
+    key_of = resolution.key_of
+    frames = []
+    if len(cordis):
+        refs = [str(ref) for ref in cordis["organisation_id"].tolist()]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "project_key": [f"cordis:{sid}" for sid in cordis["project_source_id"].tolist()],
+                    "source_organisation_ref": [f"cordis:{ref}" for ref in refs],
+                    "role": cordis["role"].tolist(),
+                    "order_no": [int(o) if o is not None else 0 for o in cordis["order_no"].tolist()],
+                    "organisation_key": [key_of[("cordis", ref)] for ref in refs],
+                    "organisation_name": cordis["name"].tolist(),
+                    "country": cordis["country"].tolist(),
+                    "region": cordis["region"].tolist(),
+                    "ec_contribution_eur": cordis["ec_contribution_eur"].tolist(),
+                    "net_ec_contribution_eur": cordis["net_ec_contribution_eur"].tolist(),
+                    "total_cost_eur": cordis["total_cost_eur"].tolist(),
+                },
+                columns=CORE_PARTICIPATION_COLUMNS,
+                dtype=object,
+            )
         )
+    rows = []
     for p in records(vlaio):
         ref = f"{p['project_source_id']}/{p['name']}"
         rows.append(
@@ -256,7 +266,7 @@ def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resol
                 "source_organisation_ref": f"vlaio:{p['name']}",
                 "role": p["role"],
                 "order_no": int(p["order"]) if p.get("order") is not None else 0,
-                "organisation_key": resolution.key_of[("vlaio", ref)],
+                "organisation_key": key_of[("vlaio", ref)],
                 "organisation_name": p["name"],
                 "country": "BE",
                 "region": None,
@@ -265,7 +275,9 @@ def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resol
                 "total_cost_eur": None,
             }
         )
-    frame = _frame(rows, CORE_PARTICIPATION_COLUMNS)
+    if rows or not frames:
+        frames.append(_frame(rows, CORE_PARTICIPATION_COLUMNS))
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return frame.drop_duplicates(PARTICIPATION_KEY).reset_index(drop=True)
 
 
@@ -356,8 +368,6 @@ def _yearly_funding(
         if batch.get("split") == "even":
             split = split_evenly(total, years)
         else:
-            from datetime import date
-
             split = split_pro_rata(total, date(first, 1, 1), date(last, 12, 31))
         add(f"vlaio:batch-{batch['batch']}", "vlaio_subsidy_eur", split)
     rows = [

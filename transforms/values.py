@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import orjson
 
 CENT = Decimal("0.01")
 # The warehouse keeps money as NUMERIC(18, 2) and counts as INTEGER: a value outside those ranges is not a
@@ -82,6 +84,24 @@ def parse_bool(text: str | None) -> bool | None:
     raise ValueParseError(f"not a boolean: {text!r}")
 
 
+# The canonical text of a record: JSON with sorted keys and no blanks, non-ASCII as is, any other value as
+# its str(). orjson writes it (several times faster) for the value types it writes exactly as json.dumps
+# does; any other record (a float, a nested value, an unpaired surrogate, an int past 64 bits) takes json.
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+_ORJSON_TYPES = frozenset({str, type(None), bool, int, Decimal, date, datetime})
+
+
+def canonical_json(record: Mapping[str, object]) -> bytes:
+    """The UTF-8 bytes the record hash is taken of (see ``content_hash``)."""
+    if all(type(value) in _ORJSON_TYPES for value in record.values()):
+        try:
+            return orjson.dumps(record, default=str, option=_ORJSON_OPTIONS)
+        except orjson.JSONEncodeError:
+            pass  # an unpaired surrogate, an int past 64 bits, a key that is not text
+    return _JSON.encode(record).encode("utf-8", "surrogatepass")
+
+
 def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> str:
     """SHA-256 of a record's content: sorted keys, trimmed text, excluded (volatile) fields left out.
 
@@ -92,5 +112,4 @@ def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> s
         for key, value in record.items()
         if key not in skip
     }
-    payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(canonical_json(canonical)).hexdigest()

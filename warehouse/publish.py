@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Table, delete, func, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Select, Table, delete, func, select
+from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from warehouse.bulk import insert_frame
 from warehouse.history import merge_history
@@ -54,7 +54,11 @@ class PublishResult:
 
 
 def _read(conn: Connection, table: Table) -> pd.DataFrame:
-    result = conn.execute(select(table))
+    return _frame(conn.execute(select(table)))
+
+
+def _frame(result: CursorResult) -> pd.DataFrame:
+    """The rows of ``result`` as a frame of object columns (money as Decimal, dates as date)."""
     columns = list(result.keys())
     rows = result.all()
     # column by column: building the frame from row mappings cost as much as the query itself
@@ -132,3 +136,10 @@ def read_table(engine: Engine, name: str) -> pd.DataFrame:
     """A whole table as a frame (for exports, the report and tests)."""
     with engine.connect() as conn:
         return _read(conn, metadata.tables[name])
+
+
+def read_query(engine: Engine, query: Select) -> pd.DataFrame:
+    """The rows of ``query`` as a frame built like ``read_table``'s: selecting a table's columns gives the
+    same columns and values as ``read_table`` gives for that table."""
+    with engine.connect() as conn:
+        return _frame(conn.execute(query))

@@ -1,13 +1,27 @@
-"""The reads behind the report's freshness section: the run ledger and the raw manifest, summarised in SQL
-so that a long history of runs and fetched files is never loaded whole."""
+"""The reads behind the report: the rows of the large marts it shows (the whole marts are hundreds of
+thousands of rows at 60,000 projects, the report shows a few thousand), and the run ledger and raw manifest
+summarised, so that a long history of runs and fetched files is never loaded whole. In SQL, so that the
+rows the report does not show are never read into Python.
+
+The mart frames have the columns and values ``warehouse.publish.read_table`` gives (object columns, money as
+Decimal, dates as date), ordered by project key, so that the report does not depend on the query plan."""
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import and_, desc, func, select
+from sqlalchemy import and_, desc, func, or_, select
 from sqlalchemy.engine import Engine
 
-from warehouse.schema import etl_run, raw_manifest
+from warehouse.publish import read_query
+from warehouse.schema import (
+    etl_run,
+    mart_funding_by_year,
+    mart_inventory,
+    mart_participations,
+    raw_manifest,
+)
+
+VLAIO = "vlaio"
 
 
 def latest_run(engine: Engine, status: str | None = None) -> dict[str, object] | None:
@@ -59,3 +73,59 @@ def latest_fetches(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         result = conn.execute(query)
         return pd.DataFrame(result.mappings().all(), columns=list(result.keys()), dtype=object)
+
+
+def inventory_count(engine: Engine) -> int:
+    """The number of projects in ``mart_inventory``."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(mart_inventory)).scalar_one()
+
+
+def report_inventory(engine: Engine) -> pd.DataFrame:
+    """The ``mart_inventory`` rows the report shows: the Industry 4.0 projects and the proeftuinen (source
+    'vlaio'), and any other project with VLAIO funding rows, so that the VLAIO funding rows of no project
+    (the batches) can be told from a project's."""
+    vlaio_funded = select(mart_funding_by_year.c.project_key).where(mart_funding_by_year.c.source == VLAIO)
+    query = (
+        select(mart_inventory)
+        .where(
+            or_(
+                mart_inventory.c.is_industry40,
+                mart_inventory.c.source == VLAIO,
+                mart_inventory.c.project_key.in_(vlaio_funded),
+            )
+        )
+        .order_by(mart_inventory.c.project_key)
+    )
+    return read_query(engine, query)
+
+
+def report_funding_by_year(engine: Engine) -> pd.DataFrame:
+    """The ``mart_funding_by_year`` rows the report shows: every VLAIO row (proeftuinen and batches) and the
+    rows of the Industry 4.0 projects."""
+    industry40 = select(mart_inventory.c.project_key).where(mart_inventory.c.is_industry40)
+    query = (
+        select(mart_funding_by_year)
+        .where(
+            or_(mart_funding_by_year.c.source == VLAIO, mart_funding_by_year.c.project_key.in_(industry40))
+        )
+        .order_by(mart_funding_by_year.c.project_key, mart_funding_by_year.c.year)
+    )
+    return read_query(engine, query)
+
+
+def proeftuin_participations(engine: Engine) -> pd.DataFrame:
+    """The ``mart_participations`` rows of the proeftuinen (the ``mart_inventory`` rows with source
+    'vlaio')."""
+    proeftuinen = select(mart_inventory.c.project_key).where(mart_inventory.c.source == VLAIO)
+    query = (
+        select(mart_participations)
+        .where(mart_participations.c.project_key.in_(proeftuinen))
+        .order_by(
+            mart_participations.c.project_key,
+            mart_participations.c.order_no,
+            mart_participations.c.role,
+            mart_participations.c.source_organisation_ref,
+        )
+    )
+    return read_query(engine, query)
