@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from benchmarks.run import postgres_unavailable
 from warehouse.analyst_queries import QUERIES
 from warehouse.engine import make_engine
 from warehouse.migrate import upgrade
@@ -187,19 +188,6 @@ def postgres_database(admin_url: str, projects: int, rebuild: bool) -> str:
     finally:
         admin.dispose()
     return cached
-
-
-def postgres_unavailable(admin_url: str | None) -> str | None:
-    if not admin_url:
-        return "no --postgres-url and INVENTORY_TEST_POSTGRES_URL is not set"
-    try:
-        engine = create_engine(admin_url, connect_args={"connect_timeout": 5})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # any driver error means: not usable here
-        return f"PostgreSQL at {admin_url.split('@')[-1]} does not answer: {type(exc).__name__}"
-    return None
 
 
 # --- timing -------------------------------------------------------------------------------------------

@@ -576,7 +576,9 @@ WORKERS = {"duckdb_floor": duckdb_worker, "dlt": dlt_worker}
 
 def run_worker(name: str, data_dir: Path, work: Path, timeout_s: float) -> dict[str, Any]:
     scratch = work / name
-    scratch.mkdir(parents=True, exist_ok=True)
+    # every worker starts from nothing: a kept --work folder still holds the last run's database and state
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
     report = scratch / "report.json"
     cmd = [sys.executable, "-m", "benchmarks.run", "--worker", name, "--worker-data", str(data_dir)]
     cmd += ["--worker-scratch", str(scratch), "--worker-report", str(report)]

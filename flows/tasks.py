@@ -404,13 +404,17 @@ def record_quality(settings: Settings, run_id: str, results: list[GateResult]) -
     return quality_results.record_dq_results(_engine(settings), gate.outcome_rows(run_id, results))
 
 
+def data_docs_dir(settings: Settings) -> Path:
+    return settings.data_dir / "docs"
+
+
 @task(cache_policy=NO_CACHE)
 def build_data_docs(settings: Settings, run_id: str, results: list[GateResult]) -> Path | None:
     """GX Data Docs of this run's results into ``INVENTORY_DATA_DIR/docs`` (a separate step: a failure here
     is logged, it does not fail the run)."""
     logger = get_run_logger()
     try:
-        index = gate.build_data_docs(results, settings.data_dir / "docs", run_id)
+        index = gate.build_data_docs(results, data_docs_dir(settings), run_id)
     except Exception as exc:
         logger.warning("Data Docs not built: %s: %s", type(exc).__name__, exc)
         return None

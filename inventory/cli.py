@@ -73,8 +73,25 @@ AcceptDriftOpt = Annotated[
 ]
 
 
+TASK_RUNNERS = (
+    "default",
+    "dask",
+)  # flows.runners.RUNNERS (not imported here: the CLI starts without Prefect)
+
+
+def _task_runner_name(value: str) -> str:
+    if value not in TASK_RUNNERS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(TASK_RUNNERS)}")
+    return value
+
+
 RunnerOpt = Annotated[
-    str, typer.Option("--task-runner", help="default (threads) or dask (dump partitions in parallel on Dask)")
+    str,
+    typer.Option(
+        "--task-runner",
+        callback=_task_runner_name,
+        help="default (threads) or dask (dump partitions in parallel on Dask)",
+    ),
 ]
 DaskAddressOpt = Annotated[
     str | None, typer.Option("--dask-address", help="Dask scheduler address (default: a local cluster)")

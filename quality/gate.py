@@ -14,7 +14,7 @@ module is cheap. Frames are never modified; money and dates are compared on a co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -139,6 +139,14 @@ def _require(present: Mapping[str, Any], name: str, needed: tuple[str, ...]) -> 
         raise ValueError(f"{name} is validated against {missing}: pass them too")
 
 
+RUN_SUITES = (VOLUME_SUITE, MINIMUM_SUITE, QUARANTINE_SUITE)
+
+
+def validated_data(results: Sequence[GateResult]) -> bool:
+    """True when a suite ran on rows (staging, core or marts), not only the run-level checks of counts."""
+    return any(result.suite not in RUN_SUITES for result in results)
+
+
 __all__ = [
     "CRITICAL",
     "DEFAULT_MART_BOUNDS",
@@ -147,6 +155,7 @@ __all__ = [
     "PROJECTS_SUITE",
     "PROJECT_COLUMNS",
     "QUARANTINE_SUITE",
+    "RUN_SUITES",
     "VOLUME_SUITE",
     "WARNING",
     "ExpectationOutcome",
@@ -162,4 +171,5 @@ __all__ = [
     "validate_marts",
     "validate_staged_projects",
     "validate_staging",
+    "validated_data",
 ]

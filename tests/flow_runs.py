@@ -2,7 +2,8 @@
 recorded mirror served once per test process by ``tests.faults`` (so every warehouse built in the process holds
 the same source URLs and can be compared row by row), a clean reference warehouse and a VLAIO-only one built
 once, refreshes run in this process or forked into processes of their own that a test can kill
-(``tests.crash_runner``), and what a warehouse holds afterwards (marts, ledger, lock, duplicates)."""
+(``tests.crash_runner``), and what a warehouse holds afterwards (ledger, lock, duplicates; its marts row by
+row: ``tests.mart_rows``)."""
 
 from __future__ import annotations
 
@@ -31,11 +32,9 @@ from inventory.mirror import RECORDED_MIRROR
 from tests.faults import FaultServer, fault_mirror, mirror_urls
 from warehouse.engine import make_engine
 from warehouse.lock import ADVISORY_KEY
-from warehouse.schema import MARTS, core_projects, etl_run, stg_cordis__projects, warehouse_lock
+from warehouse.schema import core_projects, etl_run, stg_cordis__projects, warehouse_lock
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# Which run wrote a row differs between two warehouses by construction; nothing else may.
-RUN_COLUMNS = ("last_run_id", "run_id")
 RUNNER_TIMEOUT_S = 180.0
 
 
@@ -246,39 +245,6 @@ def copy_sqlite(source_url: str, data_dir: Path) -> str:
     ):
         src.backup(dst)
     return target
-
-
-def mart_rows(db_url: str, ignore: tuple[str, ...] = RUN_COLUMNS) -> dict[str, list[str]]:
-    """{mart: its rows, each as the repr of its values but ``ignore``d columns, sorted}. The repr makes a
-    SQLite and a PostgreSQL warehouse comparable (same values, same Python types)."""
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: sorted(
-                    repr(tuple(row))
-                    for row in conn.execute(select(*[c for c in table.columns if c.name not in ignore]))
-                )
-                for table in MARTS
-            }
-    finally:
-        engine.dispose()
-
-
-def assert_marts_equal(
-    expected: dict[str, list[str]], actual_db_url: str, ignore: tuple[str, ...] = RUN_COLUMNS
-) -> None:
-    """The marts of ``actual_db_url`` hold exactly the ``expected`` rows (read with the same ``ignore``); a
-    difference names the mart, the row counts and the first row that differs."""
-    actual = mart_rows(actual_db_url, ignore)
-    for name, rows in expected.items():
-        if rows != actual[name]:
-            missing = sorted(set(rows) - set(actual[name]))
-            extra = sorted(set(actual[name]) - set(rows))
-            pytest.fail(
-                f"{name}: {len(rows)} rows expected, {len(actual[name])} found; first missing: "
-                f"{missing[:1]}, first unexpected: {extra[:1]}"
-            )
 
 
 def runs(db_url: str) -> list[dict[str, Any]]:

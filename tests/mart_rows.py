@@ -1,8 +1,10 @@
 """Read every published mart row by row, to compare two warehouses built from the same input (two task
-runners, a normal run and a rebuild from the landing zone)."""
+runners, a normal run and a rebuild from the landing zone, a run that recovers from a crash, a race or a
+fault and a clean reference run)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from warehouse.engine import make_engine
@@ -12,19 +14,21 @@ from warehouse.schema import MARTS
 RUN_COLUMNS = ("last_run_id",)
 
 
-def mart_rows(db_url: str, ignore: tuple[str, ...] = RUN_COLUMNS) -> dict[str, list[tuple]]:
-    """{mart: its rows as tuples (every column but ``ignore``), ordered by the whole row}."""
+def mart_rows(db_url: str, ignore: tuple[str, ...] = RUN_COLUMNS) -> dict[str, list[str]]:
+    """{mart: its rows, each as the repr of its values but ``ignore``d columns, sorted}. The repr makes a
+    SQLite and a PostgreSQL warehouse comparable (same values, same Python types)."""
     engine = make_engine(db_url)
-    marts: dict[str, list[tuple]] = {}
     try:
         with engine.connect() as conn:
-            for table in MARTS:
-                columns = [c for c in table.columns if c.name not in ignore]
-                rows = conn.execute(select(*columns)).all()
-                marts[table.name] = sorted((tuple(row) for row in rows), key=repr)
+            return {
+                table.name: sorted(
+                    repr(tuple(row))
+                    for row in conn.execute(select(*[c for c in table.columns if c.name not in ignore]))
+                )
+                for table in MARTS
+            }
     finally:
         engine.dispose()
-    return marts
 
 
 def assert_same_marts(expected_db_url: str, actual_db_url: str) -> dict[str, int]:
@@ -43,6 +47,22 @@ def assert_same_marts(expected_db_url: str, actual_db_url: str) -> dict[str, int
             f"{missing[:1]}, first only in the second: {extra[:1]}"
         )
     return {name: len(rows) for name, rows in expected.items()}
+
+
+def assert_marts_equal(
+    expected: dict[str, list[str]], actual_db_url: str, ignore: tuple[str, ...] = RUN_COLUMNS
+) -> None:
+    """The marts of ``actual_db_url`` hold exactly the ``expected`` rows (read with the same ``ignore``); a
+    difference names the mart, the row counts and the first row that differs."""
+    actual = mart_rows(actual_db_url, ignore)
+    for name, rows in expected.items():
+        if rows != actual[name]:
+            missing = sorted(set(rows) - set(actual[name]))
+            extra = sorted(set(actual[name]) - set(rows))
+            pytest.fail(
+                f"{name}: {len(rows)} rows expected, {len(actual[name])} found; first missing: "
+                f"{missing[:1]}, first unexpected: {extra[:1]}"
+            )
 
 
 def duplicate_keys(db_url: str, table, key: tuple[str, ...]) -> int:

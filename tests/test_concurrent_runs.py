@@ -20,13 +20,11 @@ import pytest
 
 from tests.flow_runs import (
     advisory_lock_holders,
-    assert_marts_equal,
     clean_reference,
     copy_sqlite,
     duplicates,
     fork_server,
     lock_rows,
-    mart_rows,
     refresh_here,
     reset_mirror,
     run_env,
@@ -34,6 +32,7 @@ from tests.flow_runs import (
     sqlite_url,
     vlaio_only_warehouse,
 )
+from tests.mart_rows import assert_marts_equal, mart_rows
 from warehouse.engine import make_engine
 from warehouse.lock import writer_lock
 from warehouse.migrate import upgrade

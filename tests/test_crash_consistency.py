@@ -26,13 +26,11 @@ from inventory.mirror import CORDIS_HOST
 from tests.faults import FaultServer
 from tests.flow_runs import (
     advisory_lock_holders,
-    assert_marts_equal,
     clean_reference,
     copy_sqlite,
     duplicates,
     fork_server,
     lock_rows,
-    mart_rows,
     refresh_here,
     reset_mirror,
     run_env,
@@ -40,6 +38,7 @@ from tests.flow_runs import (
     vlaio_only_warehouse,
     wait_until,
 )
+from tests.mart_rows import assert_marts_equal, mart_rows
 from warehouse.engine import make_engine
 from warehouse.schema import stg_cordis__participations, stg_cordis__projects
 

@@ -20,17 +20,16 @@ from sqlalchemy import func, select
 from inventory.mirror import CORDIS_HOST, VLAIO_HOST
 from tests.faults import FaultServer, fault_server
 from tests.flow_runs import (
-    assert_marts_equal,
     clean_reference,
     copy_sqlite,
     duplicates,
-    mart_rows,
     refresh_here,
     reset_mirror,
     run_env,
     runs,
     vlaio_only_warehouse,
 )
+from tests.mart_rows import assert_marts_equal, mart_rows
 from warehouse.engine import make_engine
 from warehouse.schema import stg_vlaio__pages
 

@@ -221,3 +221,23 @@ def test_a_clean_run_records_every_result_and_builds_the_data_docs(
         problems = browser.log.problems()
         outside = [url for url in browser.log.requests if not url.startswith(("file://", "data:"))]
     assert problems == [] and outside == [], (problems, outside)
+
+
+def test_a_night_that_reads_nothing_new_records_its_checks_and_keeps_the_last_data_docs(
+    published: str, inventory_env: Path
+) -> None:
+    """Both dumps unchanged: only the run-level checks run (dq_result has them), the Data Docs of the last
+    validation are not rebuilt (≈2.5 s of a ≈10 s night), and the report still links to them."""
+    docs = inventory_env / "docs" / "index.html"
+    built = docs.read_bytes(), docs.stat().st_mtime_ns
+    state = _refresh()
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert result["rows_read"] == 0 and len(result["unchanged_files"]) == 2
+    with make_engine(published).connect() as conn:
+        rows = conn.execute(select(dq_result).where(dq_result.c.run_id == result["run_id"])).mappings().all()
+    assert {row["suite"] for row in rows} == {"run__volume"}
+    assert (docs.read_bytes(), docs.stat().st_mtime_ns) == built
+    assert result["data_docs"] == str(docs)
+    report = Path(result["report"]).read_text(encoding="utf-8")
+    assert "../docs/index.html" in report

@@ -72,3 +72,17 @@ def test_the_dask_runner_builds_the_same_marts_as_the_default_runner(
 
     counts = assert_same_marts(db_urls["default"], db_urls["dask"])
     assert counts["mart_inventory"] > 0 and counts["mart_participations"] > 0
+
+
+def test_an_unknown_task_runner_is_a_usage_error_naming_the_choices() -> None:
+    from typer.testing import CliRunner
+
+    from flows.runners import RUNNERS
+    from inventory.cli import TASK_RUNNERS, app
+
+    assert TASK_RUNNERS == RUNNERS  # the CLI's list (kept free of the Prefect import) is the flow's
+    for command in (["refresh"], ["backfill", "--from-raw"]):
+        result = CliRunner().invoke(app, [*command, "--task-runner", "ray"])
+        assert result.exit_code == 2, result.output
+        assert "'ray' is not one of default, dask" in result.output
+        assert "Traceback" not in result.output

@@ -20,10 +20,10 @@ from extractors.vlaio.reference import (
     load_batches,
     load_reference,
     match_to_reference,
-    split_evenly,
     years_of,
 )
 from inventory.errors import BadSourceFileError
+from transforms.funding import split_evenly
 from transforms.vlaio import (
     STG_ORGANISATION_COLUMNS,
     STG_PROJECT_COLUMNS,

@@ -6,6 +6,7 @@ conserved: the parts are whole cents and always sum to the total (largest-remain
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
@@ -45,8 +46,15 @@ def split_pro_rata(total: Decimal, start: date, end: date) -> dict[int, Decimal]
     return _allocate(total, days_per_year(start, end))
 
 
-def split_evenly(total: Decimal, years: list[int]) -> dict[int, Decimal]:
-    """``total`` in equal parts over ``years`` (the remainder cents go to the earliest years)."""
-    if not years:
+def split_evenly(total: Decimal, years: Iterable[int]) -> dict[int, Decimal]:
+    """``total`` in equal whole-cent parts over ``years``; the parts always sum to ``total`` exactly (the
+    cents that do not divide go one each to the earliest years). A total that is not a whole number of cents
+    is refused: an even split of it would change the total.
+
+    3,415,687.44 over 2018-2020 -> 1,138,562.48 each; 100.00 over three years -> 33.34, 33.33, 33.33."""
+    weights = dict.fromkeys(years, 1)
+    if not weights:
         raise ValueError("no years to split over")
-    return _allocate(total, dict.fromkeys(years, 1))
+    if Decimal(int((total / CENT).to_integral_value())) * CENT != total:
+        raise ValueError(f"{total} is not a whole number of cents")
+    return _allocate(total, weights)

@@ -4,7 +4,7 @@ types' bind processors), but without Core's per-row parameter handling, which do
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -12,6 +12,12 @@ from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
 
 CHUNK = 50_000
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """``items`` in consecutive slices of at most ``size`` (parameter lists kept under a driver's limit)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def column_values(frame: pd.DataFrame, column: str) -> list[Any]:

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import Table, and_, select, tuple_, update
 from sqlalchemy.engine import Connection
 
-from warehouse.bulk import column_values, insert_frame
+from warehouse.bulk import chunks, column_values, insert_frame
 
 CHUNK = 500
 
@@ -26,10 +25,6 @@ class HistoryChange:
     @property
     def rows_written(self) -> int:
         return self.inserted + self.closed
-
-
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def merge_history(
@@ -53,7 +48,7 @@ def merge_history(
     removed = [k for k in current if k not in position]
 
     to_close = changed + removed
-    for chunk in _chunks(to_close, CHUNK):
+    for chunk in chunks(to_close, CHUNK):
         conn.execute(
             update(table)
             .where(and_(table.c.is_current, tuple_(*key_columns).in_(chunk)))

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
-from warehouse.bulk import column_values, insert_frame
+from warehouse.bulk import chunks, column_values, insert_frame
 from warehouse.schema import (
     etl_run,
     quarantine,
@@ -31,19 +31,14 @@ def _records(frame: pd.DataFrame, run_id: str) -> list[dict[str, Any]]:
     return [{**row, "run_id": run_id} for row in cleaned.to_dict("records")]
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _replace_by_key(conn: Connection, table: Table, key: Sequence[str], rows: list[dict[str, Any]]) -> None:
     """Delete the rows whose key is among ``rows``' keys, then insert ``rows``: an upsert that works the
     same on SQLite and PostgreSQL."""
     columns = [table.c[name] for name in key]
     keys = sorted({tuple(row[name] for name in key) for row in rows})
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys, CHUNK):
         conn.execute(delete(table).where(tuple_(*columns).in_(chunk)))
-    for chunk in _chunks(rows, 5000):
+    for chunk in chunks(rows, 5000):
         conn.execute(insert(table), list(chunk))
 
 
@@ -111,7 +106,7 @@ def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participat
         written = len(changed)
         for pid in to_replace:
             written += len(incoming.get(pid, set()) ^ stored_parts.get(pid, set()))
-        for chunk in _chunks(to_replace):
+        for chunk in chunks(to_replace, CHUNK):
             conn.execute(delete(parts_table).where(parts_table.c.project_source_id.in_(chunk)))
         rows = [index for pid in to_replace for index in incoming_rows.get(pid, [])]
         insert_frame(conn, parts_table, participations.iloc[rows], stamp)
@@ -128,7 +123,7 @@ def _delete_keys(conn: Connection, table: Table, key: Sequence[str], frame: pd.D
         return
     columns = [table.c[name] for name in key]
     keys = sorted(set(zip(*(column_values(frame, name) for name in key), strict=True)))
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys, CHUNK):
         conn.execute(delete(table).where(tuple_(*columns).in_(chunk)))
 
 
@@ -177,7 +172,7 @@ def merge_vlaio_projects(
             for pid in {row["source_id"] for row in project_rows} | set(incoming)
             if {org_key(row) for row in incoming.get(pid, [])} != stored_orgs.get(pid, set())
         )
-        for chunk in _chunks(to_replace):
+        for chunk in chunks(to_replace, CHUNK):
             conn.execute(delete(orgs_table).where(orgs_table.c.project_source_id.in_(chunk)))
         rows = [row for pid in to_replace for row in incoming.get(pid, [])]
         if rows:

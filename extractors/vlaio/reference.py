@@ -7,8 +7,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -72,22 +71,6 @@ def load_batches(path: Path = BATCHES_SEED) -> pd.DataFrame:
     )
     frame["n_projects"] = pd.Series([int(v) if v else None for v in frame["n_projects"]], dtype=object)
     return frame
-
-
-def split_evenly(total: Decimal, years: Iterable[int]) -> dict[int, Decimal]:
-    """``total`` in equal whole-cent parts over ``years``; the parts always sum to ``total`` exactly (the
-    cents that do not divide go one each to the earliest years).
-
-    3,415,687.44 over 2018-2020 -> 1,138,562.48 each; 100.00 over three years -> 33.34, 33.33, 33.33."""
-    years = sorted(set(years))
-    if not years:
-        raise ValueError("no years to split over")
-    cents = int((total / CENT).to_integral_value())
-    if Decimal(cents) * CENT != total:
-        raise ValueError(f"{total} is not a whole number of cents")
-    share = (Decimal(cents) / len(years)).to_integral_value(rounding=ROUND_FLOOR)
-    remainder = cents - int(share) * len(years)
-    return {year: (share + (1 if i < remainder else 0)) * CENT for i, year in enumerate(years)}
 
 
 def years_of(span: str) -> list[int]:
@@ -297,6 +280,5 @@ __all__ = [
     "load_reference",
     "match_to_reference",
     "normalise_title",
-    "split_evenly",
     "years_of",
 ]
