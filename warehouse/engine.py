@@ -31,6 +31,10 @@ def make_engine(db_url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # a 64 MiB page cache instead of the 2 MiB default: the indexes of 400k-row tables stay in memory
+        # while the publish rewrites them (60k projects: the publish 16.1 s -> 11.2 s; 128 and 256 MiB gave
+        # no more, measured by publishing the 60k core and marts into a copy of the warehouse)
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     return engine
