@@ -269,3 +269,25 @@ def test_the_spool_folder_is_used_and_removed_even_when_reading_stops_early(tmp_
     assert list(tmp_path.iterdir()) == []
     assert sum(len(b.projects) for b in iter_dump(CSV_ZIP, batch_size=5, spool_dir=tmp_path)) == 26
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_spool_gives_back_every_record_exactly(tmp_path: Path) -> None:
+    """orjson writes the spool; text it refuses (an unpaired surrogate) goes through json's escapes."""
+    from extractors.cordis.spool import BatchSpool
+
+    records = [
+        {"id": "1", "title": "Industrie 4.0 — café \u2028 \x00 \ud83d\ude00", "objective": None},
+        {"id": "2", "title": "broken \ud800 surrogate", "objective": "  spaced  "},
+    ]
+    spool = BatchSpool(batch_size=1, parent=tmp_path)
+    try:
+        for record in records:
+            spool.add_project(record)
+        spool.add("participation", "2", {"projectID": "2", "name": "naïve \udfff"})
+        spool.add("participation", "missing", {"projectID": "missing", "name": "orphan"})
+        batches = list(spool.batches())
+    finally:
+        spool.close()
+    assert [b.projects for b in batches[:2]] == [[records[0]], [records[1]]]
+    assert batches[1].participations == [{"projectID": "2", "name": "naïve \udfff"}]
+    assert batches[2].participations == [{"projectID": "missing", "name": "orphan"}]  # orphans last

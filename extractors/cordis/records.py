@@ -88,6 +88,8 @@ def as_text(value: object) -> str | None:
     nested JSON values their compact JSON text."""
     if value is None:
         return None
+    if type(value) is str:  # the common case, without a copy: strip() != "" is "not only whitespace"
+        return value if value and not value.isspace() else None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):

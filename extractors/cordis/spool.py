@@ -3,7 +3,7 @@
 The JSON and CSV dumps keep projects, participations and companions in separate members, in no common
 order. A consumer that merges batch by batch (replacing a project's participations with those in the batch)
 needs every batch to hold some projects *with all* their participations and companions. The spool reads the
-project member first (assigning consecutive projects to batches), then writes every row as one JSON line to
+project member first (assigning consecutive projects to batches), then writes every row as one JSON line (orjson) to
 its batch's file on disk, and finally reads the batch files back one at a time. Rows whose project is not in
 the project member (orphans) come in a last batch of their own."""
 
@@ -16,9 +16,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import orjson
+
 from extractors.cordis.records import CordisRecords, Record
 
 ORPHANS = -1
+
+
+def _loads(line: bytes) -> list:
+    """One spooled line back, exactly as written (orjson's, or json's for text orjson refuses)."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line.decode("utf-8", "surrogatepass"))
 
 
 class BatchSpool:
@@ -30,16 +40,20 @@ class BatchSpool:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self._dir = Path(tempfile.mkdtemp(prefix="cordis-spool-", dir=parent))
         self._batch_size = batch_size
-        self._files: dict[int, IO[str]] = {}
+        self._files: dict[int, IO[bytes]] = {}
         self._batch_of: dict[str, int] = {}
         self._projects = 0
 
     def _write(self, batch: int, kind: str, record: Record) -> None:
         handle = self._files.get(batch)
         if handle is None:
-            handle = self._files[batch] = (self._dir / f"{batch}.jsonl").open("w", encoding="utf-8")
-        handle.write(json.dumps([kind, record], ensure_ascii=False, separators=(",", ":")))
-        handle.write("\n")
+            handle = self._files[batch] = (self._dir / f"{batch}.jsonl").open("wb")
+        try:
+            line = orjson.dumps([kind, record])
+        except orjson.JSONEncodeError:  # text orjson refuses (an unpaired surrogate) goes through json
+            line = json.dumps([kind, record], ensure_ascii=False, separators=(",", ":"))
+            line = line.encode("utf-8", "surrogatepass")
+        handle.write(line + b"\n")
 
     def add_project(self, record: Record) -> None:
         """Put a project into the current batch (the first occurrence of an id decides its batch)."""
@@ -62,9 +76,9 @@ class BatchSpool:
         for batch in sorted(self._files, key=lambda b: (b == ORPHANS, b)):
             path = self._dir / f"{batch}.jsonl"
             records = CordisRecords()
-            with path.open(encoding="utf-8") as handle:
+            with path.open("rb") as handle:
                 for line in handle:
-                    kind, record = json.loads(line)
+                    kind, record = _loads(line)
                     if kind == "project":
                         records.projects.append(record)
                     elif kind == "participation":
