@@ -365,7 +365,7 @@ def run_project(
     result["rows_read"] = int(summary.group(1)) if summary else None
     # rows_written: the source records the run added, changed or removed in staging, measured on the
     # warehouse (before/after), the unit DuckDB's and dlt's "rows loaded" are in; the project's own figure
-    # (CLI "written": staging changes as it counts them + quarantine + SCD2 history rows) is own_count
+    # (CLI "written": source records added, changed or removed as merge counts them + quarantine) is own_count
     result["own_count"] = int(summary.group(2)) if summary else None
     result["rows_written"] = records_changed(before, staging_snapshot(db_url)) if summary else None
     if summary and summary.group(3) is not None:
@@ -689,7 +689,7 @@ def evaluate_targets(contenders: dict[str, dict[str, Any]], expected_changed: in
         None if changed is None else own == expected_changed,
         own_count=own,
         changed_records=expected_changed,
-        note="the project's own count (CLI 'written'), SCD2 history rows included",
+        note="the project's own count (CLI 'written': records added/changed/removed + quarantined)",
     )
     stamped = (contenders.get("project_nightly_1pct") or {}).get("staging_rows_stamped_by_run")
     targets["nightly_1pct_staging_rows_equal_changed_records"] = verdict(
@@ -763,7 +763,7 @@ def render_table(results: dict[str, Any]) -> str:
         "staging by the run (warehouse before/after, by key and record hash); DuckDB/dlt: rows loaded;"
     )
     lines.append(
-        "own_count: the project's own figure (CLI 'written': staging changes + quarantine + SCD2 history rows);"
+        "own_count: the project's own figure (CLI 'written': records added/changed/removed + quarantined);"
     )
     lines.append("stg_stamped: staging rows (projects + participations) whose run_id is that run's.")
     lines.append(

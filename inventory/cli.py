@@ -46,6 +46,11 @@ def _print_summary(summary: dict) -> None:
     typer.echo(f"  sources: {', '.join(summary['sources'])}; programmes: {', '.join(summary['programmes'])}")
     typer.echo(f"  rows read: {summary['rows_read']}, written: {summary['rows_written']}, "
                f"quarantined: {summary['quarantined']}")  # fmt: skip
+    history = sum((summary.get("history_rows") or {}).values())
+    if history:
+        typer.echo(
+            f"  core history rows: {history} (versions opened and closed, apart from the records written)"
+        )
     verdict = {True: "passed", False: "FAILED", None: "not run"}[summary["dq_passed"]]
     typer.echo(f"  data quality: {verdict}")
     if summary.get("accepted_drift_by"):

@@ -58,10 +58,19 @@ def record_quarantine(engine: Engine, run_id: str, frame: pd.DataFrame) -> int:
     return len(frame)
 
 
+def _changed_records(incoming: set[tuple], stored: set[tuple]) -> int:
+    """Records added, removed or changed between two versions of a project's rows, each row a tuple of
+    its key fields followed by its content (hash): a row whose key is kept but whose content changed is one
+    changed record, not one removed plus one added."""
+    new = {row[:-1]: row[-1] for row in incoming}
+    old = {row[:-1]: row[-1] for row in stored}
+    return len(new.keys() ^ old.keys()) + sum(new[key] != old[key] for key in new.keys() & old.keys())
+
+
 def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participations: pd.DataFrame) -> int:
     """Upsert the staged CORDIS projects whose content hash changed, and replace the participations of the
-    projects whose set of participations changed; one transaction. Returns the rows written (an unchanged
-    dump writes none)."""
+    projects whose set of participations changed; one transaction. Returns the source records added,
+    changed or removed (a participation is known by organisation, role and order; an unchanged dump: 0)."""
     projects_table, parts_table = stg_cordis__projects, stg_cordis__participations
     stamp = {"run_id": run_id}
     project_ids = _values(projects, "source_id")
@@ -105,7 +114,7 @@ def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participat
         )
         written = len(changed)
         for pid in to_replace:
-            written += len(incoming.get(pid, set()) ^ stored_parts.get(pid, set()))
+            written += _changed_records(incoming.get(pid, set()), stored_parts.get(pid, set()))
         for chunk in chunks(to_replace, CHUNK):
             conn.execute(delete(parts_table).where(parts_table.c.project_source_id.in_(chunk)))
         rows = [index for pid in to_replace for index in incoming_rows.get(pid, [])]
@@ -142,7 +151,8 @@ def merge_vlaio_projects(
     engine: Engine, run_id: str, projects: pd.DataFrame, organisations: pd.DataFrame
 ) -> int:
     """Upsert the proeftuinen whose ``record_hash`` changed and replace the organisations of those whose
-    list of organisations changed; one transaction. Returns the rows written (0 on an unchanged crawl)."""
+    list of organisations changed; one transaction. Returns the records added, changed or removed (an
+    organisation is known by its position on the page; 0 on an unchanged crawl)."""
     project_rows = _records(projects, run_id)
     organisation_rows = [
         {**{k: v for k, v in row.items() if k != "order"}, "order_no": row["order"]}
@@ -156,14 +166,15 @@ def merge_vlaio_projects(
             _replace_by_key(conn, projects_table, ("source_id",), changed)
 
         def org_key(row: Mapping[str, Any]) -> tuple:
-            return (row["order_no"], row["name"], row["role"])
+            # (position on the page, then its content): a renamed organisation is one changed record
+            return (row["order_no"], (row["name"], row["role"]))
 
         stored_orgs: dict[str, set[tuple]] = defaultdict(set)
         query = select(
             orgs_table.c.project_source_id, orgs_table.c.order_no, orgs_table.c.name, orgs_table.c.role
         )
         for row in conn.execute(query):
-            stored_orgs[row[0]].add(tuple(row[1:]))
+            stored_orgs[row[0]].add((row[1], (row[2], row[3])))
         incoming: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in organisation_rows:
             incoming[row["project_source_id"]].append(row)
@@ -177,7 +188,11 @@ def merge_vlaio_projects(
         rows = [row for pid in to_replace for row in incoming.get(pid, [])]
         if rows:
             conn.execute(insert(orgs_table), rows)
-    return len(changed) + len(rows)
+        written = len(changed) + sum(
+            _changed_records({org_key(row) for row in incoming.get(pid, [])}, stored_orgs.get(pid, set()))
+            for pid in to_replace
+        )
+    return written
 
 
 def previous_fetches(engine: Engine, source: str) -> dict[str, dict[str, Any]]:
