@@ -84,3 +84,34 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- the end-to-end fault, crash and concurrency tests (tests/flow_runs.py: one shared mirror per process) --
+
+
+@pytest.fixture(scope="module")
+def reference(prefect_api_url: str) -> dict[str, list[str]]:
+    """The marts of a clean refresh of both sources."""
+    from tests.flow_runs import clean_reference
+    from tests.mart_rows import mart_rows
+
+    return mart_rows(clean_reference(prefect_api_url))
+
+
+@pytest.fixture(scope="module")
+def vlaio_only(prefect_api_url: str) -> str:
+    """A SQLite warehouse after one succeeded VLAIO-only refresh (copy it before use)."""
+    from tests.flow_runs import reset_mirror, vlaio_only_warehouse
+
+    reset_mirror()
+    return vlaio_only_warehouse(prefect_api_url)
+
+
+@pytest.fixture
+def mirror() -> Iterator[dict]:
+    """The shared fault-injecting mirror, with no fault armed before and after the test."""
+    from tests.flow_runs import reset_mirror
+
+    servers = reset_mirror()
+    yield servers
+    reset_mirror()

@@ -20,7 +20,6 @@ import pytest
 
 from tests.flow_runs import (
     advisory_lock_holders,
-    clean_reference,
     copy_sqlite,
     duplicates,
     fork_server,
@@ -40,12 +39,6 @@ from warehouse.migrate import upgrade
 pytestmark = pytest.mark.e2e
 
 BACKENDS = ["sqlite", "postgres"]
-
-
-@pytest.fixture(scope="module")
-def reference(prefect_api_url: str) -> dict[str, list[str]]:
-    """The marts of a clean refresh of both sources."""
-    return mart_rows(clean_reference(prefect_api_url))
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,16 +25,13 @@ from inventory.mirror import CORDIS_HOST
 from tests.faults import FaultServer
 from tests.flow_runs import (
     advisory_lock_holders,
-    clean_reference,
     copy_sqlite,
     duplicates,
     fork_server,
     lock_rows,
     refresh_here,
-    reset_mirror,
     run_env,
     runs,
-    vlaio_only_warehouse,
     wait_until,
 )
 from tests.mart_rows import assert_marts_equal, mart_rows
@@ -47,26 +43,6 @@ pytestmark = pytest.mark.e2e
 HORIZON_DUMP = "/data/cordis-HORIZONprojects-xml.zip"  # the first dump the run downloads
 # stage -> whether the kill comes after the publish committed (the warehouse then holds the new marts)
 STAGES = {"download": False, "parse": False, "merge": False, "publish": False, "published": True}
-
-
-@pytest.fixture(scope="module")
-def reference(prefect_api_url: str) -> dict[str, list[str]]:
-    """The marts of a clean refresh of both sources."""
-    return mart_rows(clean_reference(prefect_api_url))
-
-
-@pytest.fixture(scope="module")
-def vlaio_only(prefect_api_url: str) -> str:
-    """A SQLite warehouse after one succeeded VLAIO-only refresh (copy it before use)."""
-    reset_mirror()
-    return vlaio_only_warehouse(prefect_api_url)
-
-
-@pytest.fixture
-def mirror() -> Iterator[dict[str, FaultServer]]:
-    servers = reset_mirror()
-    yield servers
-    reset_mirror()
 
 
 def _staged_cordis(db_url: str) -> tuple[int, int]:

@@ -10,7 +10,6 @@ VLAIO-only run, so a faulty run that published anything would change the marts."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,14 +19,12 @@ from sqlalchemy import func, select
 from inventory.mirror import CORDIS_HOST, VLAIO_HOST
 from tests.faults import FaultServer, fault_server
 from tests.flow_runs import (
-    clean_reference,
     copy_sqlite,
     duplicates,
     refresh_here,
     reset_mirror,
     run_env,
     runs,
-    vlaio_only_warehouse,
 )
 from tests.mart_rows import assert_marts_equal, mart_rows
 from warehouse.engine import make_engine
@@ -89,26 +86,6 @@ FAULTS = {
         requests=1,
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def reference(prefect_api_url: str) -> dict[str, list[str]]:
-    """The marts of a clean refresh of both sources."""
-    return mart_rows(clean_reference(prefect_api_url))
-
-
-@pytest.fixture(scope="module")
-def vlaio_only(prefect_api_url: str) -> str:
-    """A SQLite warehouse after one succeeded VLAIO-only refresh (copy it before use)."""
-    reset_mirror()
-    return vlaio_only_warehouse(prefect_api_url)
-
-
-@pytest.fixture
-def mirror() -> Iterator[dict[str, FaultServer]]:
-    servers = reset_mirror()
-    yield servers
-    reset_mirror()
 
 
 def _pages(db_url: str) -> int:
