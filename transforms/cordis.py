@@ -97,13 +97,16 @@ def _text_problems(row: Mapping[str, Any]) -> list[str]:
 
 
 def _cast(
-    record: Record, columns: Mapping[str, tuple[str, Callable[[str | None], Any]]]
+    record: Record, columns: Mapping[str, tuple[str, Callable[[str | None], Any]]], seen: dict[str, str]
 ) -> tuple[dict[str, Any], list[str]]:
+    """The typed row; equal text in ``seen`` is one object (inventory.interning: a batch of 30k
+    participations otherwise holds a copy of "participant", of a country, of a name per row)."""
     row: dict[str, Any] = {}
     problems: list[str] = []
     for column, (field, caster) in columns.items():
         try:
-            row[column] = caster(record.get(field))
+            value = caster(record.get(field))
+            row[column] = seen.setdefault(value, value) if type(value) is str else value
         except ValueParseError as exc:
             problems.append(f"{field}: {exc}")
     return row, problems
@@ -118,8 +121,9 @@ def _stage(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows: list[dict[str, Any]] = []
     quarantined: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
     for record in records:
-        row, problems = _cast(record, columns)
+        row, problems = _cast(record, columns, seen)
         problems += [f"{field}: missing" for field in required if not record.get(field)]
         problems += _text_problems(row)
         key = "/".join(str(record.get(field)) for field in key_fields)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pandas as pd
 
 from extractors.cordis.settings import PROJECT_URL
+from inventory.interning import prefixed
 from transforms.funding import split_evenly, split_pro_rata
 from transforms.industry40 import matches
 from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution, resolve_organisations
@@ -237,12 +238,12 @@ def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resol
     key_of = resolution.key_of
     frames = []
     if len(cordis):
-        refs = [str(ref) for ref in cordis["organisation_id"].tolist()]
+        refs = [ref if type(ref) is str else str(ref) for ref in cordis["organisation_id"].tolist()]
         frames.append(
             pd.DataFrame(
                 {
-                    "project_key": [f"cordis:{sid}" for sid in cordis["project_source_id"].tolist()],
-                    "source_organisation_ref": [f"cordis:{ref}" for ref in refs],
+                    "project_key": prefixed("cordis:", cordis["project_source_id"].tolist()),
+                    "source_organisation_ref": prefixed("cordis:", refs),
                     "role": cordis["role"].tolist(),
                     "order_no": [int(o) if o is not None else 0 for o in cordis["order_no"].tolist()],
                     "organisation_key": [key_of[("cordis", ref)] for ref in refs],

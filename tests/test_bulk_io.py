@@ -1,0 +1,110 @@
+"""Bulk writes and reads of frames, chunk by chunk (warehouse/bulk.py, warehouse/publish.py): every row and
+value survives a frame larger than one chunk, on SQLite and on PostgreSQL; equal strings read back are one
+object (inventory/interning.py). The chunk sizes are made tiny so that a handful of constructed rows spans
+several chunks."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    create_engine,
+)
+
+from inventory.interning import prefixed, shared_text
+from warehouse import bulk, publish
+
+METADATA = MetaData()
+ROWS = Table(
+    "bulk_rows",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("role", String(20)),
+    Column("amount", Numeric(18, 2)),
+    Column("day", Date),
+    Column("flag", Boolean),
+    Column("run_id", String(40)),
+)
+
+
+def _frame(n: int) -> pd.DataFrame:
+    """Constructed rows: a repeated role, exact money (a cent, a large amount, a missing one), dates."""
+    return pd.DataFrame(
+        {
+            "id": list(range(n)),
+            "role": ["coordinator" if i % 3 == 0 else "participant" for i in range(n)],
+            "amount": [None if i % 4 == 3 else Decimal("1234567890123.45") + i for i in range(n)],
+            "day": [date(2020, 1, 1 + i % 28) for i in range(n)],
+            "flag": [i % 2 == 0 for i in range(n)],
+        },
+        dtype=object,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path: Path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bulk.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    METADATA.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_a_frame_larger_than_a_chunk_is_written_and_read_back_whole_and_exact(engine, monkeypatch) -> None:
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    monkeypatch.setattr(publish, "READ_CHUNK", 4)
+    frame = _frame(11)
+    with engine.begin() as conn:
+        assert bulk.insert_frame(conn, ROWS, frame, {"run_id": "run-1"}) == 11
+
+    with engine.connect() as conn:
+        back = publish._read(conn, ROWS).sort_values("id", ignore_index=True)
+    assert len(back) == 11
+    assert back["id"].tolist() == frame["id"].tolist()
+    assert back["role"].tolist() == frame["role"].tolist()
+    assert back["amount"].tolist() == frame["amount"].tolist()  # Decimal to the cent, None kept
+    assert back["day"].tolist() == frame["day"].tolist()
+    assert back["flag"].tolist() == frame["flag"].tolist()
+    assert set(back["run_id"]) == {"run-1"}
+    # read in three chunks, and still one object per distinct repeated string
+    assert len({id(v) for v in back["role"]}) == 2
+    assert len({id(v) for v in back["run_id"]}) == 1
+
+
+def test_an_empty_frame_writes_nothing(engine) -> None:
+    with engine.begin() as conn:
+        assert bulk.insert_frame(conn, ROWS, _frame(0)) == 0
+    with engine.connect() as conn:
+        assert publish._read(conn, ROWS).empty
+
+
+def test_shared_text_shares_equal_strings_and_leaves_other_values_alone() -> None:
+    first, second = "".join(["part", "icipant"]), "".join(["partic", "ipant"])
+    assert first is not second
+    values = [first, second, Decimal("1.0"), Decimal("1.00"), True, 1, None]
+    shared = shared_text(values)
+    assert shared == values
+    assert shared[0] is shared[1]
+    # equal but not the same value: a Decimal keeps its exponent, True stays a bool
+    assert str(shared[3]) == "1.00" and shared[4] is True and type(shared[5]) is int
+
+
+def test_prefixed_makes_one_string_per_distinct_value() -> None:
+    keys = prefixed("cordis:", ["101", "102", "101"])
+    assert keys == ["cordis:101", "cordis:102", "cordis:101"]
+    assert keys[0] is keys[2]
