@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import (
     Boolean,
     Column,
@@ -21,10 +23,14 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
+    insert,
+    select,
 )
 
 from inventory.interning import prefixed, shared_text
+from transforms.values import MAX_MONEY_DIGITS, parse_money
 from warehouse import bulk, publish
+from warehouse.schema import Money
 
 METADATA = MetaData()
 ROWS = Table(
@@ -108,3 +114,30 @@ def test_prefixed_makes_one_string_per_distinct_value() -> None:
     keys = prefixed("cordis:", ["101", "102", "101"])
     assert keys == ["cordis:101", "cordis:102", "cordis:101"]
     assert keys[0] is keys[2]
+
+
+LIMIT = Decimal(10**MAX_MONEY_DIGITS) - Decimal("0.01")
+AMOUNTS = Table(
+    "amounts", MetaData(), Column("id", Integer, primary_key=True), Money("amount", "constructed")
+)
+
+
+def test_the_largest_amounts_the_parser_accepts_are_stored_to_the_cent(engine) -> None:
+    """SQLite keeps NUMERIC as a double: the parser's limit is where a double is still exact to the cent."""
+    assert parse_money(str(LIMIT)) == LIMIT and parse_money(str(-LIMIT)) == -LIMIT
+    values = [LIMIT, -LIMIT, Decimal("9007199254740.99"), Decimal("1234567890123.45"), Decimal("0.01")]
+    AMOUNTS.create(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(AMOUNTS), [{"id": i, "amount": v} for i, v in enumerate(values)])
+        back = [row.amount for row in conn.execute(select(AMOUNTS).order_by(AMOUNTS.c.id))]
+    assert back == values
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=-LIMIT, max_value=LIMIT, places=2, allow_nan=False, allow_infinity=False))
+def test_every_accepted_amount_round_trips_through_sqlite_exactly(amount: Decimal) -> None:
+    engine = create_engine("sqlite://")
+    AMOUNTS.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(AMOUNTS), [{"id": 1, "amount": parse_money(str(amount))}])
+        assert conn.execute(select(AMOUNTS.c.amount)).scalar_one() == amount

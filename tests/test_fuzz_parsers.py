@@ -43,6 +43,7 @@ from transforms.cordis import QUARANTINE_COLUMNS, stage_participations, stage_pr
 from transforms.values import (
     INT_MAX,
     INT_MIN,
+    MAX_MONEY_DIGITS,
     ValueParseError,
     canonical_json,
     content_hash,
@@ -58,7 +59,7 @@ RECORDED_PROJECTS = (
 )
 XML_DOCUMENT = (RECORDED_PROJECTS / "id" / "101058384.xml").read_bytes()
 XML_ORIGINAL = parse_project_document(XML_DOCUMENT, "101058384.xml")
-MONEY_LIMIT = Decimal(10) ** 16  # NUMERIC(18, 2)
+MONEY_LIMIT = Decimal(10) ** MAX_MONEY_DIGITS  # exact to the cent on SQLite (a double) and on NUMERIC(18, 2)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 EXAMPLES: Counter[str] = Counter()
@@ -114,9 +115,7 @@ plain_text = st.text(max_size=60)
 money_like = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
     st.from_regex(r"-?[0-9]{0,20}([.,][0-9]{0,6})?([eE][+-]?[0-9]{1,12})?", fullmatch=True),
-    st.sampled_from(
-        ["1.732084396E7", "1e30", "-0", "NaN", "sNaN", "Infinity", "9999999999999999.995", "1,5"]
-    ),
+    st.sampled_from(["1.732084396E7", "1e30", "-0", "NaN", "sNaN", "Infinity", "9999999999999.995", "1,5"]),
 )
 date_like = st.one_of(
     st.dates().map(date.isoformat),
@@ -695,7 +694,9 @@ def test_parse_day_round_trips_the_ways_pages_write_a_day(day: date) -> None:
         (parse_money, "1E30", "out of range"),  # was decimal.InvalidOperation from quantize
         (parse_money, "1e999999999", "out of range"),
         (parse_money, "1E+16", "out of range"),  # was accepted, then refused by NUMERIC(18, 2) at load
-        (parse_money, "9999999999999999.995", "out of range"),  # rounds up to 17 digits
+        (parse_money, "1E+13", "out of range"),  # NUMERIC(18, 2) holds it, SQLite's double not to the cent
+        (parse_money, "9999999999999.995", "out of range"),  # rounds up to 14 digits
+        (parse_money, "1234567890123456.78", "out of range"),  # was stored on SQLite as ...456.75
         (parse_int, "Infinity", "not an integer in"),  # was OverflowError
         (parse_int, "1e99999999999", "not an integer in"),  # was a hang building a 10^11-digit int
         (parse_int, "2147483648", "not an integer in"),  # was accepted, then refused by INTEGER at load
@@ -711,14 +712,14 @@ def test_values_that_crashed_or_changed_are_typed_errors(
 
 
 def test_values_at_the_warehouse_limits_still_parse() -> None:
-    assert parse_money("9999999999999999.99") == Decimal("9999999999999999.99")
-    assert parse_money("-9999999999999999.994") == Decimal("-9999999999999999.99")
+    assert parse_money("9999999999999.99") == Decimal("9999999999999.99")
+    assert parse_money("-9999999999999.994") == Decimal("-9999999999999.99")
     assert (
         parse_int("2147483647") == INT_MAX and parse_int("-2147483648") == INT_MIN and parse_int("3E0") == 3
     )
-    assert parse_amount("€ 9.999.999.999.999.999,99", "nl") == Decimal("9999999999999999.99")
+    assert parse_amount("€ 9.999.999.999.999,99", "nl") == Decimal("9999999999999.99")
     assert parse_amount("€ 1" + "0" * 40) is None  # was decimal.InvalidOperation
-    assert parse_amount("10000000000000000€") is None  # 17 digits: not storable, not read
+    assert parse_amount("10000000000000€") is None  # 14 digits: not storable exactly, not read
 
 
 def test_content_hash_takes_unpaired_surrogates_and_keeps_every_other_hash() -> None:

@@ -13,7 +13,10 @@ import orjson
 CENT = Decimal("0.01")
 # The warehouse keeps money as NUMERIC(18, 2) and counts as INTEGER: a value outside those ranges is not a
 # value of its field. It is refused here (the record is quarantined) instead of failing the whole load.
-MAX_MONEY_DIGITS = 16  # digits before the decimal point
+# Digits before the decimal point: 13, not the 16 NUMERIC(18, 2) holds, because SQLite (the default
+# warehouse) stores NUMERIC as a double, exact to the cent for 15 significant digits only: 1234567890123456.78
+# came back as ...456.75. extractors/vlaio/amounts.MAX_AMOUNT_DIGITS is the same limit.
+MAX_MONEY_DIGITS = 13
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 

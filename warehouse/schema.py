@@ -30,7 +30,8 @@ metadata = MetaData(
 
 def Money(name: str, comment: str) -> Column:
     """Euro amount, exact to the cent (NUMERIC on PostgreSQL; SQLite stores REAL and SQLAlchemy returns
-    Decimal rounded to 2 places)."""
+    Decimal rounded to 2 places, exact up to the 13 digits before the point the parsers accept:
+    transforms/values.MAX_MONEY_DIGITS)."""
     return Column(name, Numeric(18, 2, asdecimal=True), nullable=True, comment=comment)
 
 

@@ -13,8 +13,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-# Digits before the decimal point the warehouse can store (NUMERIC(18, 2)); a larger "amount" is not read.
-MAX_AMOUNT_DIGITS = 16
+# Digits before the decimal point the warehouse stores exactly to the cent on SQLite as on PostgreSQL (see
+# transforms/values.MAX_MONEY_DIGITS); a larger "amount" is not read.
+MAX_AMOUNT_DIGITS = 13
 
 _MULTIPLIERS: dict[str, Decimal] = {
     "miljard": Decimal(10) ** 9,
