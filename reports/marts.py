@@ -17,6 +17,7 @@ from warehouse.report_queries import (
     report_funding_by_year,
     report_inventory,
 )
+from warehouse.snapshot import snapshot
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,18 @@ class ReportData:
 
 
 def read_report_data(engine: Engine) -> ReportData:
-    return ReportData(
-        inventory=report_inventory(engine),
-        funding_by_year=report_funding_by_year(engine),
-        organisations=read_table(engine, "mart_organisations"),
-        participations=proeftuin_participations(engine),
-        theme_gaps=read_table(engine, "mart_theme_gaps"),
-        nl_cooperation=read_table(engine, "mart_nl_cooperation"),
-        last_success=latest_run(engine, "succeeded"),
-        last_run=latest_run(engine),
-        fetches=latest_fetches(engine),
-        n_projects=inventory_count(engine),
-    )
+    """Every table as of one moment (``warehouse.snapshot``): a publish landing while the report reads
+    cannot mix two runs' marts in it."""
+    with snapshot(engine) as conn:
+        return ReportData(
+            inventory=report_inventory(conn),
+            funding_by_year=report_funding_by_year(conn),
+            organisations=read_table(conn, "mart_organisations"),
+            participations=proeftuin_participations(conn),
+            theme_gaps=read_table(conn, "mart_theme_gaps"),
+            nl_cooperation=read_table(conn, "mart_nl_cooperation"),
+            last_success=latest_run(conn, "succeeded"),
+            last_run=latest_run(conn),
+            fetches=latest_fetches(conn),
+            n_projects=inventory_count(conn),
+        )

@@ -30,6 +30,7 @@ from warehouse.schema import (
     stg_vlaio__organisations,
     stg_vlaio__projects,
 )
+from warehouse.snapshot import connected
 
 STAGED_TABLES = (
     stg_cordis__projects,
@@ -145,14 +146,15 @@ def mart_row_counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def read_table(engine: Engine, name: str) -> pd.DataFrame:
-    """A whole table as a frame (for exports, the report and tests)."""
-    with engine.connect() as conn:
+def read_table(bind: Engine | Connection, name: str) -> pd.DataFrame:
+    """A whole table as a frame (for exports, the report and tests); ``bind`` may be a snapshot's
+    connection (``warehouse.snapshot``)."""
+    with connected(bind) as conn:
         return _read(conn, metadata.tables[name])
 
 
-def read_query(engine: Engine, query: Select) -> pd.DataFrame:
+def read_query(bind: Engine | Connection, query: Select) -> pd.DataFrame:
     """The rows of ``query`` as a frame built like ``read_table``'s: selecting a table's columns gives the
     same columns and values as ``read_table`` gives for that table."""
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         return _frame(conn.execute(query))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import and_, desc, func, or_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from warehouse.publish import read_query
 from warehouse.schema import (
@@ -20,21 +20,22 @@ from warehouse.schema import (
     mart_participations,
     raw_manifest,
 )
+from warehouse.snapshot import connected
 
 VLAIO = "vlaio"
 
 
-def latest_run(engine: Engine, status: str | None = None) -> dict[str, object] | None:
+def latest_run(bind: Engine | Connection, status: str | None = None) -> dict[str, object] | None:
     """The most recently started run (with ``status``, when given) as a dict, or None."""
     query = select(etl_run).order_by(desc(etl_run.c.started_at), desc(etl_run.c.run_id)).limit(1)
     if status is not None:
         query = query.where(etl_run.c.status == status)
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         row = conn.execute(query).mappings().first()
     return dict(row) if row else None
 
 
-def latest_fetches(engine: Engine) -> pd.DataFrame:
+def latest_fetches(bind: Engine | Connection) -> pd.DataFrame:
     """Per source, the files of the last run that fetched that source: source, run_id, url, http_status,
     size_bytes, last_modified, fetched_at; ordered by source and URL."""
     last = (
@@ -70,18 +71,18 @@ def latest_fetches(engine: Engine) -> pd.DataFrame:
         )
         .order_by(raw_manifest.c.source, raw_manifest.c.url, raw_manifest.c.fetched_at)
     )
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         result = conn.execute(query)
         return pd.DataFrame(result.mappings().all(), columns=list(result.keys()), dtype=object)
 
 
-def inventory_count(engine: Engine) -> int:
+def inventory_count(bind: Engine | Connection) -> int:
     """The number of projects in ``mart_inventory``."""
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         return conn.execute(select(func.count()).select_from(mart_inventory)).scalar_one()
 
 
-def report_inventory(engine: Engine) -> pd.DataFrame:
+def report_inventory(bind: Engine | Connection) -> pd.DataFrame:
     """The ``mart_inventory`` rows the report shows: the Industry 4.0 projects and the proeftuinen (source
     'vlaio'), and any other project with VLAIO funding rows, so that the VLAIO funding rows of no project
     (the batches) can be told from a project's."""
@@ -97,10 +98,10 @@ def report_inventory(engine: Engine) -> pd.DataFrame:
         )
         .order_by(mart_inventory.c.project_key)
     )
-    return read_query(engine, query)
+    return read_query(bind, query)
 
 
-def report_funding_by_year(engine: Engine) -> pd.DataFrame:
+def report_funding_by_year(bind: Engine | Connection) -> pd.DataFrame:
     """The ``mart_funding_by_year`` rows the report shows: every VLAIO row (proeftuinen and batches) and the
     rows of the Industry 4.0 projects."""
     industry40 = select(mart_inventory.c.project_key).where(mart_inventory.c.is_industry40)
@@ -111,10 +112,10 @@ def report_funding_by_year(engine: Engine) -> pd.DataFrame:
         )
         .order_by(mart_funding_by_year.c.project_key, mart_funding_by_year.c.year)
     )
-    return read_query(engine, query)
+    return read_query(bind, query)
 
 
-def proeftuin_participations(engine: Engine) -> pd.DataFrame:
+def proeftuin_participations(bind: Engine | Connection) -> pd.DataFrame:
     """The ``mart_participations`` rows of the proeftuinen (the ``mart_inventory`` rows with source
     'vlaio')."""
     proeftuinen = select(mart_inventory.c.project_key).where(mart_inventory.c.source == VLAIO)
@@ -128,4 +129,4 @@ def proeftuin_participations(engine: Engine) -> pd.DataFrame:
             mart_participations.c.source_organisation_ref,
         )
     )
-    return read_query(engine, query)
+    return read_query(bind, query)
