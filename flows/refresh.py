@@ -72,6 +72,7 @@ def _refresh(flow_name: str, params: BackfillParameters) -> dict:
     summary: dict = {}
     try:
         with writer_lock(make_engine(settings.db_url), run_id, settings.lock_wait_s):
+            tasks.took_lock(settings, run_id)
             summary = _refresh_locked(
                 settings, run_id, run_date, sources, programmes, params, outcome, results
             )

@@ -108,6 +108,17 @@ def start_run(settings: Settings, run_id: str, flow_name: str, sources: str, pro
 
 
 @task(cache_policy=NO_CACHE)
+def took_lock(settings: Settings, run_id: str) -> list[str]:
+    """Record the lock in the ledger; runs that died holding it are closed as ``abandoned`` (logged)."""
+    abandoned = ledger.took_lock(_engine(settings), run_id)
+    if abandoned:
+        get_run_logger().warning(
+            "runs that died while writing, now marked abandoned: %s", ", ".join(abandoned)
+        )
+    return abandoned
+
+
+@task(cache_policy=NO_CACHE)
 def finish_run(settings: Settings, run_id: str, **outcome: Any) -> None:
     ledger.finish_run(_engine(settings), run_id, **outcome)
 

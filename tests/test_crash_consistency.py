@@ -8,8 +8,9 @@ a succeeded VLAIO-only run (the previous consistent state), so that the killed r
 parse, merge and publish. It is held where it must be killed by a slow drip from the loopback server
 (download) or by a test hook of the runner that announces the stage and waits: after the first batch of a
 dump was parsed, and at the COMMIT of the merge and of the publish transactions (every row written, none
-committed; the runner reports how many rows the transaction saw). The killed run's ``etl_run`` row stays
-``running``: nothing can record a SIGKILL, and the ledger does not pretend otherwise."""
+committed; the runner reports how many rows the transaction saw). Nothing can record a SIGKILL: the killed
+run's ``etl_run`` row stays ``running`` until the next run takes the writer lock and closes it as
+``abandoned`` (it held the lock, so its process is gone)."""
 
 from __future__ import annotations
 
@@ -62,11 +63,20 @@ def _reference_projects(reference: dict[str, list[str]]) -> list[str]:
 
 
 def _killed_run(db_url: str) -> dict:
-    """The one ledger row a killed run leaves: still ``running``, never finished."""
+    """The one ledger row a killed run leaves: still ``running``, never finished, but it took the lock."""
     killed = [run for run in runs(db_url) if run["status"] == "running"]
     assert len(killed) == 1, runs(db_url)
     assert killed[0]["finished_at"] is None and killed[0]["error"] is None
+    assert killed[0]["locked_at"] is not None
     return killed[0]
+
+
+def _closed_as_abandoned(db_url: str, killed: dict) -> None:
+    """After the next run: the killed run is ``abandoned``, closed by that run, which succeeded."""
+    ledger = runs(db_url)
+    assert [run["status"] for run in ledger] == ["succeeded", "abandoned", "succeeded"]
+    assert ledger[1]["run_id"] == killed["run_id"] and ledger[1]["finished_at"] is not None
+    assert f"found by run {ledger[2]['run_id']}" in ledger[1]["error"]
 
 
 def _kill_at(
@@ -137,7 +147,7 @@ def test_a_run_killed_mid_stage_leaves_whole_marts_and_no_lock_and_the_next_run_
     assert state.is_completed(), state.message
     assert_marts_equal(reference, db_url)
     assert lock_rows(db_url) == []
-    assert [run["status"] for run in runs(db_url)] == ["succeeded", "running", "succeeded"]
+    _closed_as_abandoned(db_url, killed)
     assert duplicates(db_url) == {"stg_cordis__projects": 0, "core_projects": 0}
 
 
@@ -157,7 +167,7 @@ def test_a_run_killed_inside_the_publish_transaction_on_postgres_leaves_the_mart
 
     assert reached["rows"] == len(reference["mart_inventory"]) != len(before["mart_inventory"])
     assert_marts_equal(before, postgres_url, ignore=())
-    _killed_run(postgres_url)
+    killed = _killed_run(postgres_url)
     # the server ends the dead client's session (and frees its advisory lock) when it sees the socket close
     deadline = time.monotonic() + 10
     while advisory_lock_holders(postgres_url) and time.monotonic() < deadline:
@@ -167,5 +177,5 @@ def test_a_run_killed_inside_the_publish_transaction_on_postgres_leaves_the_mart
     state = refresh_here(env)
     assert state.is_completed(), state.message
     assert_marts_equal(reference, postgres_url)
-    assert [run["status"] for run in runs(postgres_url)] == ["succeeded", "running", "succeeded"]
+    _closed_as_abandoned(postgres_url, killed)
     assert duplicates(postgres_url) == {"stg_cordis__projects": 0, "core_projects": 0}

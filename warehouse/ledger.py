@@ -25,6 +25,30 @@ def start_run(engine: Engine, run_id: str, flow_name: str, sources: str, program
         )
 
 
+def took_lock(engine: Engine, run_id: str) -> list[str]:
+    """Record that ``run_id`` now holds the writer lock, and close as ``abandoned`` every other run that took
+    the lock and never finished: only the holder can be writing, so such a run's process ended while it held
+    the lock (killed, out of memory). Returns the run ids closed."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(update(etl_run).where(etl_run.c.run_id == run_id).values(locked_at=now))
+        dead = select(etl_run.c.run_id).where(
+            etl_run.c.status == "running", etl_run.c.locked_at.is_not(None), etl_run.c.run_id != run_id
+        )
+        abandoned = list(conn.execute(dead).scalars())
+        if abandoned:
+            conn.execute(
+                update(etl_run)
+                .where(etl_run.c.run_id.in_(abandoned))
+                .values(
+                    status="abandoned",
+                    finished_at=now,
+                    error=f"its process ended while it held the writer lock (found by run {run_id})",
+                )
+            )
+    return abandoned
+
+
 def finish_run(
     engine: Engine,
     run_id: str,

@@ -42,7 +42,9 @@ etl_run = Table(
     Column("flow_name", String(100), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
-    Column("status", String(20), nullable=False, comment="running | succeeded | failed | blocked"),
+    Column(
+        "status", String(20), nullable=False, comment="running | succeeded | failed | blocked | abandoned"
+    ),
     Column("rows_read", Integer),
     Column("rows_written", Integer),
     Column("dq_passed", Boolean),
@@ -52,6 +54,11 @@ etl_run = Table(
     Column("accepted_drift_by", String(100), comment="Who published despite a volume drop (--accept-drift)"),
     Column("accepted_drift_at", DateTime(timezone=True), comment="When the drift was accepted"),
     Column("counts", Text, comment="JSON: rows per source entity read by this run (the drift baseline)"),
+    Column(
+        "locked_at",
+        DateTime(timezone=True),
+        comment="When the run took the writer lock (none while it waited)",
+    ),
     comment="Run ledger: one row per refresh",
 )
 
