@@ -138,9 +138,7 @@ def _refresh_locked(
             vlaio_future = tasks.vlaio_from_raw.submit(settings, params.snapshot)
         else:
             previous = tasks.previous_fetches(settings, "vlaio")
-            vlaio_future = tasks.extract_vlaio.with_options(retries=retries).submit(
-                settings, run_date, previous
-            )
+            vlaio_future = tasks.extract_vlaio.with_options(retries=retries).submit(settings, run_date, previous)
     listing_future = (
         tasks.extract_cordis_listing.with_options(retries=retries).submit(settings, run_date)
         if "cordis" in sources and settings.cordis_listing_query and not params.from_raw
@@ -200,16 +198,8 @@ def _stage_validate_merge(
     for part in parts:
         part.release()  # combined: the per-dump frames are not needed twice
     vlaio_staged = tasks.stage_vlaio(settings, crawl) if crawl is not None else None
-    counts = {
-        **(cordis_staged.counts if cordis_staged else {}),
-        **(vlaio_staged.counts if vlaio_staged else {}),
-    }
-    # a dump not read again keeps its last counts, so the next drift check still has its baseline
     unread = {dump_programme(Path(d.path)) for d in dumps if d not in changed}
-    baseline = tasks.baseline_counts(settings) if unread else None
-    for entity, count in (baseline or {}).items():
-        if entity.startswith("cordis.") and entity.split(".")[1] in unread:
-            counts.setdefault(entity, count)
+    counts = tasks.run_counts(settings, cordis_staged, vlaio_staged, unread)
     outcome["rows_read"] = (cordis_staged.rows_read if cordis_staged else 0) + (
         vlaio_staged.rows_read if vlaio_staged else 0
     )

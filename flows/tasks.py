@@ -34,6 +34,7 @@ from extractors.vlaio.sites import make_sites
 from inventory.config import Settings
 from inventory.errors import SourceUnavailableError
 from quality import gate
+from quality.checks import carry_over_counts
 from quality.outcomes import GateResult
 from transforms.cordis import stage_participations, stage_projects, within_window
 from transforms.core import Core, build_core
@@ -385,9 +386,21 @@ def validate_staging(
 
 
 @task(cache_policy=NO_CACHE)
-def baseline_counts(settings: Settings) -> dict[str, int] | None:
-    """Rows per source entity of the last successful run (the drift baseline)."""
-    return quality_results.previous_counts(_engine(settings))
+def run_counts(
+    settings: Settings,
+    cordis_staged: StagedCordis | None,
+    vlaio_staged: StagedVlaio | None,
+    unread_programmes: set[str],
+) -> dict[str, int]:
+    """Rows per source entity this run stands for (its drift figures and the next run's baseline): what it
+    staged, plus the last counts of the CORDIS dumps it did not read again because they were unchanged."""
+    counts = {
+        **(cordis_staged.counts if cordis_staged else {}),
+        **(vlaio_staged.counts if vlaio_staged else {}),
+    }
+    if not unread_programmes:
+        return counts
+    return carry_over_counts(counts, quality_results.previous_counts(_engine(settings)), unread_programmes)
 
 
 @task(cache_policy=NO_CACHE)

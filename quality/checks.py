@@ -24,6 +24,20 @@ MEAN = "expect_column_mean_to_be_between"
 ACCEPTED = "accepted by --accept-drift"
 
 
+def carry_over_counts(
+    counts: Mapping[str, int], previous: Mapping[str, int] | None, unread_programmes: set[str]
+) -> dict[str, int]:
+    """``counts`` plus, for each CORDIS programme whose dump was not read again (unchanged), the counts the
+    last successful run kept for it ("cordis.<programme>.<entity>"): the next drift check then still has a
+    baseline for that dump."""
+    merged = dict(counts)
+    for entity, count in (previous or {}).items():
+        parts = entity.split(".")
+        if parts[0] == "cordis" and len(parts) > 2 and parts[1] in unread_programmes:
+            merged.setdefault(entity, count)
+    return merged
+
+
 def check_volume(
     current: Mapping[str, int],
     previous: Mapping[str, int] | None,

@@ -141,3 +141,23 @@ def test_outcome_rows_cut_overlong_column_names() -> None:
     (row,) = outcome_rows("r", [GateResult("s", (outcome,))])
 
     assert len(row["column_name"]) == 200 and row["observed"] == "ok"
+
+
+def test_an_unread_dump_keeps_its_last_counts_and_a_read_one_takes_its_new_ones() -> None:
+    from quality.checks import carry_over_counts
+
+    previous = {
+        "cordis.H2020.projects": 100,
+        "cordis.H2020.participations": 700,
+        "cordis.HORIZON.projects": 50,
+        "vlaio.pages": 30,
+    }
+    staged = {"cordis.HORIZON.projects": 55, "vlaio.pages": 31}
+    assert carry_over_counts(staged, previous, {"H2020"}) == {
+        "cordis.HORIZON.projects": 55,  # read again: this run's count
+        "vlaio.pages": 31,
+        "cordis.H2020.projects": 100,  # unchanged dump, not read: the last count stays the baseline
+        "cordis.H2020.participations": 700,
+    }
+    assert carry_over_counts(staged, None, {"H2020"}) == staged  # first run: nothing to carry
+    assert carry_over_counts(staged, previous, set()) == staged
