@@ -123,14 +123,15 @@ def _refresh_locked(
     results: list,
 ) -> dict:
     logger = get_run_logger()
-    retries = settings.extract_task_retries
+    # an extract that outlives its deadline is cancelled by Prefect (TimeoutError) and retried like a failure
+    extract = {"retries": settings.extract_task_retries, "timeout_seconds": settings.extract_timeout_s}
     cordis_future = vlaio_future = None
     if "cordis" in sources:
         if params.from_raw:
             cordis_future = tasks.cordis_from_raw.submit(settings, params.snapshot)
         else:
             previous = tasks.previous_fetches(settings, "cordis")
-            cordis_future = tasks.extract_cordis.with_options(retries=retries).submit(
+            cordis_future = tasks.extract_cordis.with_options(**extract).submit(
                 settings, programmes, run_date, previous
             )
     if "vlaio" in sources:
@@ -138,9 +139,9 @@ def _refresh_locked(
             vlaio_future = tasks.vlaio_from_raw.submit(settings, params.snapshot)
         else:
             previous = tasks.previous_fetches(settings, "vlaio")
-            vlaio_future = tasks.extract_vlaio.with_options(retries=retries).submit(settings, run_date, previous)
+            vlaio_future = tasks.extract_vlaio.with_options(**extract).submit(settings, run_date, previous)
     listing_future = (
-        tasks.extract_cordis_listing.with_options(retries=retries).submit(settings, run_date)
+        tasks.extract_cordis_listing.with_options(**extract).submit(settings, run_date)
         if "cordis" in sources and settings.cordis_listing_query and not params.from_raw
         else None
     )

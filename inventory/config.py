@@ -24,6 +24,7 @@ DEFAULTS: dict[str, str] = {
     "INVENTORY_HTTP_RETRIES": "4",
     "INVENTORY_EXTRACT_TASK_RETRIES": "2",
     "INVENTORY_LOCK_WAIT_S": "1800",
+    "INVENTORY_EXTRACT_TIMEOUT_S": "3600",
     # CORDIS dump format per programme ("" = each programme's default: JSON for HORIZON/H2020, XML for FP7)
     "CORDIS_FORMAT": "",
     # CORDIS search query whose listing gives the nightly delta ("" = bulk dumps only)
@@ -65,6 +66,9 @@ class Settings:
     http_retries: int
     extract_task_retries: int
     lock_wait_s: float
+    # a whole extract task (every dump, or the crawl): a server that drips bytes slower than the per-read
+    # timeout ever notices would otherwise hold the nightly run, and the writer lock, without end
+    extract_timeout_s: float = float(DEFAULTS["INVENTORY_EXTRACT_TIMEOUT_S"])
     industrie40_base_url: str = DEFAULTS["INDUSTRIE40_BASE_URL"]
     cordis_format: str | None = None
     cordis_listing_query: str | None = None
@@ -103,6 +107,7 @@ def load_settings() -> Settings:
         http_retries=int(_get("INVENTORY_HTTP_RETRIES")),
         extract_task_retries=int(_get("INVENTORY_EXTRACT_TASK_RETRIES")),
         lock_wait_s=float(_get("INVENTORY_LOCK_WAIT_S")),
+        extract_timeout_s=float(_get("INVENTORY_EXTRACT_TIMEOUT_S")),
         industrie40_base_url=_get("INDUSTRIE40_BASE_URL").rstrip("/"),
         cordis_format=_get("CORDIS_FORMAT").lower() or None,
         cordis_listing_query=_get("CORDIS_LISTING_QUERY") or None,

@@ -10,6 +10,7 @@ VLAIO-only run, so a faulty run that published anything would change the marts."
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,3 +136,33 @@ def test_a_source_fault_fails_the_run_with_a_typed_error_keeps_the_marts_and_a_r
     assert [run["status"] for run in runs(db_url)] == ["succeeded", fault.status, "succeeded"]
     assert_marts_equal(reference, db_url)
     assert duplicates(db_url) == {"stg_cordis__projects": 0, "core_projects": 0}
+
+
+def test_a_dump_dripping_past_the_extract_deadline_fails_the_run_and_leaves_no_partial_file(
+    reference: dict[str, list[str]], vlaio_only: str, mirror: dict[str, FaultServer], tmp_path: Path
+) -> None:
+    """Every read gets a byte well within the read timeout, so only the whole task's deadline
+    (INVENTORY_EXTRACT_TIMEOUT_S, Prefect's task timeout) stops the download: 147 KB at 1 KB per 0.5 s would
+    take 70 s; it is cut at 3 s."""
+    data_dir = tmp_path / "data"
+    db_url = copy_sqlite(vlaio_only, data_dir)
+    env = run_env(data_dir, db_url, INVENTORY_EXTRACT_TIMEOUT_S="3")
+    before = mart_rows(db_url, ignore=())
+    server = mirror[CORDIS_HOST]
+    server.set_fault(DUMP, "drip", times=1, delay_s=0.5, chunk=1024)
+
+    started = time.monotonic()
+    state = refresh_here(env)
+    elapsed = time.monotonic() - started
+
+    assert state.is_failed()
+    last = runs(db_url)[-1]
+    assert last["status"] == "failed"
+    assert re.search(r"Timeout\w*Error: .*3\.0 second", last["error"]), last["error"]
+    assert elapsed < 40, f"the run took {elapsed:.0f} s: the deadline did not stop the download"
+    assert_marts_equal(before, db_url, ignore=())
+    assert not list((data_dir / "raw").rglob("*.part"))  # the cancelled download's temporary file is gone
+
+    reset_mirror()
+    assert refresh_here(env).is_completed()
+    assert_marts_equal(reference, db_url)
