@@ -33,6 +33,7 @@ from extractors.vlaio.reference import batch_totals, load_batches, load_referenc
 from extractors.vlaio.sites import make_sites
 from inventory.config import Settings
 from inventory.errors import SourceUnavailableError
+from inventory.memory import return_free_memory
 from quality import gate
 from quality.checks import carry_over_counts
 from quality.outcomes import GateResult
@@ -62,8 +63,10 @@ class StagedCordis:
     def release(self) -> None:
         """Drop the frames once they are merged (or combined). Prefect keeps every task's parameters and
         result referenced until the flow run ends, so a frame is freed only when its holder lets go of it:
-        at 60k projects the staged frames are ≈1.2 GB that core and marts would otherwise sit on top of."""
+        at 60k projects the staged frames are ≈1.2 GB that core and marts would otherwise sit on top of. The
+        freed memory then goes back to the system (``inventory.memory``), not only to this thread's heap."""
         self.projects = self.participations = self.quarantined = pd.DataFrame()
+        return_free_memory()
 
 
 @dataclass
@@ -91,6 +94,7 @@ class Inventory:
         """Drop the frames once published (see :meth:`StagedCordis.release`)."""
         self.core = Core(*(pd.DataFrame() for _ in fields(Core)))
         self.marts = {}
+        return_free_memory()
 
 
 def _engine(settings: Settings):
@@ -414,6 +418,8 @@ def build_inventory(settings: Settings) -> Inventory:
         vlaio_organisations=staged.vlaio_organisations,
         vlaio_batches=batch_totals(load_batches()) if not staged.vlaio_projects.empty else None,
     )
+    del staged  # the staging read back (0.8 GB at 60k projects): built into the core, not needed again
+    return_free_memory()
     return Inventory(core=core, marts=build_marts(core))
 
 
