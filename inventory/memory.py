@@ -10,7 +10,6 @@ done."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import gc
 from collections.abc import Callable
@@ -18,12 +17,12 @@ from collections.abc import Callable
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
+    # the symbols the process already has (glibc's, on Linux): ctypes.util.find_library would run
+    # ldconfig in a child process, which the benchmark's RSS polling counted as a second copy of the run
     try:
-        libc = ctypes.CDLL(name) if name else None
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
     except OSError:
         return None
-    return getattr(libc, "malloc_trim", None)
 
 
 def return_free_memory() -> bool:
