@@ -66,6 +66,18 @@ def landing_dir(raw_dir: Path, source: str, run_date: date) -> Path:
     return raw_dir / source / run_date.isoformat()
 
 
+def remove_partial_files(raw_dir: Path) -> list[Path]:
+    """Remove the temporary files (``*.part``) that a run killed while downloading left in the landing zone
+    (an error or a timeout removes its own). Only while holding the writer lock: no other run is downloading
+    then. Returns the files removed."""
+    removed = []
+    for path in sorted(raw_dir.rglob("*.part")) if raw_dir.is_dir() else []:
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def _previous_size(previous: PreviousFetch) -> int:
     if previous.size_bytes is not None:
         return previous.size_bytes

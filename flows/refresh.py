@@ -125,6 +125,7 @@ def _refresh_locked(
     logger = get_run_logger()
     # an extract that outlives its deadline is cancelled by Prefect (TimeoutError) and retried like a failure
     extract = {"retries": settings.extract_task_retries, "timeout_seconds": settings.extract_timeout_s}
+    tasks.remove_partial_downloads(settings)
     cordis_future = vlaio_future = None
     if "cordis" in sources:
         if params.from_raw:

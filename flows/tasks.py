@@ -26,6 +26,7 @@ from extractors.landing import (
     PreviousFetch,
     latest_snapshot,
     read_landing_index,
+    remove_partial_files,
     write_landing_index,
 )
 from extractors.vlaio.crawl import CrawlResult
@@ -143,6 +144,17 @@ def _previous(rows: dict[str, dict[str, Any]]) -> dict[str, PreviousFetch]:
         )
         for url, row in rows.items()
     }
+
+
+@task(cache_policy=NO_CACHE)
+def remove_partial_downloads(settings: Settings) -> int:
+    """The ``.part`` files of downloads killed in an earlier run (run under the writer lock, before any
+    extract of this run starts)."""
+    removed = remove_partial_files(settings.raw_dir)
+    if removed:
+        get_run_logger().warning("removed %d partial downloads of killed runs: %s", len(removed),
+                                 ", ".join(str(p) for p in removed))  # fmt: skip
+    return len(removed)
 
 
 @task(cache_policy=NO_CACHE)

@@ -135,6 +135,7 @@ def test_a_run_killed_mid_stage_leaves_whole_marts_and_no_lock_and_the_next_run_
     if stage == "download":
         folder = next((data_dir / "raw" / "cordis").iterdir())
         assert not (folder / HORIZON_DUMP.rsplit("/", 1)[1]).exists()  # only the temporary file was written
+        assert list(folder.glob("*.part"))  # ... and the killed process left it behind
     if stage == "merge":
         assert reached["rows"] == len(_reference_projects(reference))  # written in the transaction ...
     if stage in ("parse", "merge"):
@@ -147,6 +148,7 @@ def test_a_run_killed_mid_stage_leaves_whole_marts_and_no_lock_and_the_next_run_
     assert state.is_completed(), state.message
     assert_marts_equal(reference, db_url)
     assert lock_rows(db_url) == []
+    assert not list((data_dir / "raw").rglob("*.part"))  # the killed download's temporary file is gone
     _closed_as_abandoned(db_url, killed)
     assert duplicates(db_url) == {"stg_cordis__projects": 0, "core_projects": 0}
 
