@@ -86,6 +86,27 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty warehouse URL of each kind: a SQLite file, and a fresh PostgreSQL database (skipped with the
+    reason when none answers)."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+
+
+@pytest.fixture
+def migrated_engine(db_url: str):
+    """An engine on ``db_url`` with every migration applied."""
+    from warehouse.engine import make_engine
+    from warehouse.migrate import upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
 # --- the end-to-end fault, crash and concurrency tests (tests/flow_runs.py: one shared mirror per process) --
 
 

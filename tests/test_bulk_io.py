@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -59,13 +58,9 @@ def _frame(n: int) -> pd.DataFrame:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path: Path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bulk.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
+@pytest.fixture
+def engine(db_url: str):
+    engine = create_engine(db_url)
     METADATA.create_all(engine)
     yield engine
     engine.dispose()

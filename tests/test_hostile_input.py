@@ -117,13 +117,6 @@ def _plant_payloads(projects: list[dict], organisations: list[dict]) -> None:
         row["street"] = PAYLOADS[(index + 5) % len(PAYLOADS)]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
-
-
 def test_injection_and_script_payloads_are_stored_verbatim_in_every_layer(
     db_url: str, tmp_path: Path
 ) -> None:

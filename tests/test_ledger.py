@@ -3,26 +3,14 @@ finished as ``abandoned``; a run still waiting for the lock is left running (war
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from warehouse import ledger
-from warehouse.engine import make_engine
-from warehouse.migrate import upgrade
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path: Path):
-    url = (
-        f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    engine = make_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+@pytest.fixture
+def engine(migrated_engine):
+    return migrated_engine
 
 
 def test_the_next_lock_holder_closes_a_dead_writer_and_leaves_a_waiting_run(engine) -> None:

@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 import reports.marts
 from tests.report_warehouse import copy_of, recorded_warehouse
 from warehouse.engine import make_engine
-from warehouse.migrate import upgrade
 from warehouse.schema import mart_inventory, mart_theme_gaps
 from warehouse.snapshot import snapshot
 
@@ -32,17 +31,9 @@ def _count(bind, table) -> int:
     return bind.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path: Path) -> Engine:
-    url = (
-        f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    engine = make_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+@pytest.fixture
+def engine(migrated_engine) -> Engine:
+    return migrated_engine
 
 
 def test_a_snapshot_does_not_see_what_another_connection_commits_meanwhile(engine: Engine) -> None:

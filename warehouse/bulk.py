@@ -43,6 +43,7 @@ def insert_frame(
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
     copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
     order = [names.index(name) for name in compiled.positiontup or []] if compiled.positional else None
+    reorder = order is not None and order != list(range(len(names)))
     # chunk by chunk: the bound values of a whole 400k-row frame (money and dates bound as new text objects
     # on SQLite) were the publish's peak memory
     for start in range(0, len(frame), CHUNK):
@@ -60,9 +61,9 @@ def insert_frame(
         if copy:
             _copy(conn, table, names, rows)
         elif order is not None:
-            if order != list(range(len(names))):
-                rows = [tuple(row[i] for i in order) for row in rows]
-            conn.exec_driver_sql(str(compiled), rows)
+            conn.exec_driver_sql(
+                str(compiled), [tuple(row[i] for i in order) for row in rows] if reorder else rows
+            )
         else:
             conn.exec_driver_sql(str(compiled), [dict(zip(names, row, strict=True)) for row in rows])
     return len(frame)
