@@ -193,7 +193,16 @@ def _stage_validate_merge(
     # An unchanged dump (304 or same SHA-256) is not parsed again: staging already holds it.
     changed = [d for d in dumps if params.from_raw or not d.unchanged]
     spool = settings.data_dir / "spool"
-    parts = tasks.stage_cordis_dump.map(changed, spool_dir=unmapped(spool)).result() if changed else []
+    # A nightly run opens only the XML project documents that changed; a backfill reads everything it asks.
+    backfill = params.from_raw or params.window_start is not None or params.window_end is not None
+    known = tasks.dump_manifests(settings, changed) if changed and not backfill else {}
+    parts = (
+        tasks.stage_cordis_dump.map(
+            changed, spool_dir=unmapped(spool), known_members=unmapped(known)
+        ).result()
+        if changed
+        else []
+    )
     if listing is not None and listing.details:
         parts.append(tasks.stage_cordis_details(listing))
     cordis_staged = tasks.combine_cordis(parts, params.window_start, params.window_end) if parts else None

@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 import extractors.cordis as cordis
 import extractors.vlaio as vlaio
 from extractors.cordis import settings as cordis_settings
-from extractors.cordis.dumps import dump_programme, iter_dump
+from extractors.cordis.dumps import dump_programme, iter_dump, member_signatures
 from extractors.cordis.listing import ListingDelta, fetch_listing_delta, read_project_details
 from extractors.cordis.listing_state import known_hashes_path, load_known_hashes, save_known_hashes
 from extractors.http import make_session
@@ -40,6 +40,7 @@ from quality.checks import carry_over_counts
 from quality.outcomes import GateResult
 from transforms.cordis import stage_participations, stage_projects, within_window
 from transforms.core import Core, build_core
+from transforms.dump_members import empty_members, member_manifest, skipped_counts, unchanged_members
 from transforms.marts import build_marts
 from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
 from transforms.vlaio import stage_projects as stage_vlaio_projects
@@ -60,13 +61,17 @@ class StagedCordis:
     quarantined: pd.DataFrame
     rows_read: int
     counts: dict[str, int] = field(default_factory=dict)
+    # the XML dump members staged as they are (transforms.dump_members), and the records of the members
+    # not opened because they were: still in staging, counted as present
+    members: pd.DataFrame = field(default_factory=empty_members)
+    rows_skipped: int = 0
 
     def release(self) -> None:
         """Drop the frames once they are merged (or combined). Prefect keeps every task's parameters and
         result referenced until the flow run ends, so a frame is freed only when its holder lets go of it:
         at 60k projects the staged frames are ≈1.2 GB that core and marts would otherwise sit on top of. The
         freed memory then goes back to the system (``inventory.memory``), not only to this thread's heap."""
-        self.projects = self.participations = self.quarantined = pd.DataFrame()
+        self.projects = self.participations = self.quarantined = self.members = pd.DataFrame()
         return_free_memory()
 
 
@@ -277,15 +282,35 @@ def record_manifest(settings: Settings, run_id: str, landed: list[LandedFile]) -
 
 
 @task(cache_policy=NO_CACHE)
-def stage_cordis_dump(dump: LandedFile, spool_dir: Path) -> StagedCordis:
+def dump_manifests(settings: Settings, dumps: list[LandedFile]) -> dict[str, pd.DataFrame]:
+    """The manifest of each XML dump about to be staged (by file name): its members staged as they are."""
+    engine = _engine(settings)
+    names = {Path(d.path).name for d in dumps}
+    return {name: loads.dump_members(engine, name) for name in sorted(names) if name.endswith("-xml.zip")}
+
+
+@task(cache_policy=NO_CACHE)
+def stage_cordis_dump(
+    dump: LandedFile, spool_dir: Path, known_members: dict[str, pd.DataFrame] | None = None
+) -> StagedCordis:
     """Read one dump batch by batch (bounded memory) and stage every batch; logs progress at least every
-    30 s. Records that cannot be read or cast are quarantined with their reason."""
+    30 s. Records that cannot be read or cast are quarantined with their reason. ``known_members``: the
+    manifests of the XML dumps (``dump_manifests``); a member listed there with its CRC-32 and size is not
+    opened (its project is in staging as it holds it)."""
     logger = get_run_logger()
     started = last_log = time.monotonic()
     projects, participations, quarantined = [], [], []
     read = 0
     spool_dir.mkdir(parents=True, exist_ok=True)
-    for number, batch in enumerate(iter_dump(Path(dump.path), spool_dir=spool_dir), start=1):
+    path = Path(dump.path)
+    signatures = member_signatures(path)
+    known = (known_members or {}).get(path.name)
+    skipped = unchanged_members(signatures, known if known is not None else empty_members())
+    if not skipped.empty:
+        logger.info("%s: %d of %d project documents unchanged since they were staged, not opened", path.name,
+                    len(skipped), len(signatures))  # fmt: skip
+    batches = iter_dump(path, spool_dir=spool_dir, skip_members=frozenset(skipped["member"]))
+    for number, batch in enumerate(batches, start=1):
         staged_projects, bad_projects = stage_projects(batch.projects)
         staged_parts, bad_parts = stage_participations(batch.participations)
         projects.append(staged_projects)
@@ -301,16 +326,24 @@ def stage_cordis_dump(dump: LandedFile, spool_dir: Path) -> StagedCordis:
             logger.info("%s: batch %d, %d records read in %.0f s", Path(dump.path).name, number, read,
                         last_log - started)  # fmt: skip
     programme = dump_programme(Path(dump.path))
+    if not projects:  # every member unchanged (a repacked archive): empty frames, with their columns
+        (no_projects, no_bad), no_parts = stage_projects([]), stage_participations([])[0]
+        projects, participations, quarantined = [no_projects], [no_parts], [no_bad]
     staged = StagedCordis(
         projects=_concat(projects),
         participations=_concat(participations),
         quarantined=_concat(quarantined),
         rows_read=read,
     )
+    skipped_projects, skipped_parts = skipped_counts(skipped)
+    staged.rows_skipped = skipped_projects + skipped_parts
     staged.counts = {
-        f"cordis.{programme}.projects": len(staged.projects),
-        f"cordis.{programme}.participations": len(staged.participations),
+        f"cordis.{programme}.projects": len(staged.projects) + skipped_projects,
+        f"cordis.{programme}.participations": len(staged.participations) + skipped_parts,
     }
+    if signatures:
+        staged.members = member_manifest(path.name, signatures, skipped, staged.projects,
+                                         staged.participations, staged.quarantined)  # fmt: skip
     logger.info("%s: %d records staged, %d quarantined in %.1f s", Path(dump.path).name, read,
                 len(staged.quarantined), time.monotonic() - started)  # fmt: skip
     return staged
@@ -332,12 +365,19 @@ def combine_cordis(
     counts: dict[str, int] = {}
     for part in parts:
         counts.update(part.counts)
+    members = _concat([p.members for p in parts if not p.members.empty]) if parts else empty_members()
+    if members.empty:
+        members = empty_members()
+    elif window_start is not None or window_end is not None:  # only the members whose project is merged
+        members = members[members["project_source_id"].isin(set(projects["source_id"]))]
     return StagedCordis(
         projects=projects,
         participations=participations,
         quarantined=_concat([p.quarantined for p in parts]),
         rows_read=sum(p.rows_read for p in parts),
         counts=counts,
+        members=members.reset_index(drop=True),
+        rows_skipped=sum(p.rows_skipped for p in parts),
     )
 
 
@@ -392,7 +432,9 @@ def validate_staging(
     if cordis_staged is not None:
         bad_rows = cordis_staged.quarantined
         quarantined = int((bad_rows["entity"] != "schema").sum()) if not bad_rows.empty else 0
-        results.append(gate.check_quarantine(quarantined, cordis_staged.rows_read, settings.max_quarantine,
+        # the share of the records the run stands for: those it read and those of unchanged members
+        records = cordis_staged.rows_read + cordis_staged.rows_skipped
+        results.append(gate.check_quarantine(quarantined, records, settings.max_quarantine,
                                              "cordis.quarantined"))  # fmt: skip
     if vlaio_staged is not None:
         results.append(
@@ -494,7 +536,8 @@ def merge(
     written = 0
     if cordis_staged is not None:
         written += loads.record_quarantine(engine, run_id, cordis_staged.quarantined)
-        written += loads.merge_cordis(engine, run_id, cordis_staged.projects, cordis_staged.participations)
+        written += loads.merge_cordis(engine, run_id, cordis_staged.projects, cordis_staged.participations,
+                                      cordis_staged.members)  # fmt: skip
     if vlaio_staged is not None:
         written += loads.merge_vlaio_pages(engine, run_id, vlaio_staged.pages)
         written += loads.merge_vlaio_projects(

@@ -10,11 +10,13 @@ import pandas as pd
 from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
+from transforms.dump_members import MEMBER_COLUMNS, member_label, stale_project_ids
 from warehouse.bulk import chunks, column_values, insert_frame
 from warehouse.schema import (
     etl_run,
     quarantine,
     raw_manifest,
+    stg_cordis__dump_members,
     stg_cordis__participations,
     stg_cordis__projects,
     stg_vlaio__organisations,
@@ -67,10 +69,19 @@ def _changed_records(incoming: set[tuple], stored: set[tuple]) -> int:
     return len(new.keys() ^ old.keys()) + sum(new[key] != old[key] for key in new.keys() & old.keys())
 
 
-def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participations: pd.DataFrame) -> int:
+def merge_cordis(
+    engine: Engine,
+    run_id: str,
+    projects: pd.DataFrame,
+    participations: pd.DataFrame,
+    members: pd.DataFrame | None = None,
+) -> int:
     """Upsert the staged CORDIS projects whose content hash changed, and replace the participations of the
     projects whose set of participations changed; one transaction. Returns the source records added,
-    changed or removed (a participation is known by organisation, role and order; an unchanged dump: 0)."""
+    changed or removed (a participation is known by organisation, role and order; an unchanged dump: 0).
+
+    ``members``: the manifest of the XML dumps this run read (``transforms.dump_members``), which replaces
+    theirs in the same transaction, so it never describes rows staging does not hold."""
     projects_table, parts_table = stg_cordis__projects, stg_cordis__participations
     stamp = {"run_id": run_id}
     project_ids = _values(projects, "source_id")
@@ -119,7 +130,41 @@ def merge_cordis(engine: Engine, run_id: str, projects: pd.DataFrame, participat
             conn.execute(delete(parts_table).where(parts_table.c.project_source_id.in_(chunk)))
         rows = [index for pid in to_replace for index in incoming_rows.get(pid, [])]
         insert_frame(conn, parts_table, participations.iloc[rows], stamp)
+        _replace_dump_members(conn, run_id, projects, participations, members)
     return written
+
+
+def _replace_dump_members(
+    conn: Connection,
+    run_id: str,
+    projects: pd.DataFrame,
+    participations: pd.DataFrame,
+    members: pd.DataFrame | None,
+) -> None:
+    table = stg_cordis__dump_members
+    members = members if members is not None else pd.DataFrame(columns=[*MEMBER_COLUMNS, "run_id"])
+    dumps = sorted(set(members["dump"]))
+    for chunk in chunks(dumps, CHUNK):
+        conn.execute(delete(table).where(table.c.dump.in_(chunk)))
+    manifest_ids = set(conn.execute(select(table.c.project_source_id)).scalars())
+    if manifest_ids:
+        labels = {member_label(d, m) for d, m in zip(members["dump"], members["member"], strict=True)}
+        stale = sorted(stale_project_ids(manifest_ids, labels, projects, participations))
+        for chunk in chunks(stale, CHUNK):
+            conn.execute(delete(table).where(table.c.project_source_id.in_(chunk)))
+    # a member read by this run is stamped with it; one not opened keeps the run that read it
+    runs = [r if isinstance(r, str) else run_id for r in members.get("run_id", [None] * len(members))]
+    insert_frame(conn, table, members[MEMBER_COLUMNS].assign(run_id=runs))
+
+
+def dump_members(engine: Engine, dump: str) -> pd.DataFrame:
+    """The manifest of one dump (by file name): the members whose project staging holds as they are, with
+    the run that read each."""
+    table = stg_cordis__dump_members
+    names = [*MEMBER_COLUMNS, "run_id"]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*[table.c[n] for n in names]).where(table.c.dump == dump)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object)
 
 
 def _values(frame: pd.DataFrame, column: str) -> list[Any]:

@@ -177,6 +177,28 @@ stg_cordis__participations = Table(
     comment="CORDIS participations (organisation rows), typed and renamed",
 )
 
+stg_cordis__dump_members = Table(
+    "stg_cordis__dump_members",
+    metadata,
+    Column(
+        "dump",
+        String(200),
+        nullable=False,
+        comment="File name of the dump, e.g. cordis-HORIZONprojects-xml.zip",
+    ),
+    Column("member", String(500), nullable=False, comment="Zip member: one project document of an XML dump"),
+    Column(
+        "crc32", BigInteger, nullable=False, comment="CRC-32 of the member, from the zip's central directory"
+    ),
+    Column("size_bytes", BigInteger, nullable=False, comment="Uncompressed size of the member"),
+    Column("project_source_id", String(40), nullable=False, index=True, comment="The project it staged"),
+    Column("participations", Integer, nullable=False, comment="Participations it staged"),
+    Column("run_id", String(64), nullable=False, comment="The run that last read it"),
+    PrimaryKeyConstraint("dump", "member"),
+    comment="The XML dump members whose project is staged exactly as they hold it (written with the staging, in "
+    "one transaction): a later run does not open a member whose CRC-32 and size are still these",
+)
+
 stg_vlaio__pages = Table(
     "stg_vlaio__pages",
     metadata,

@@ -3,7 +3,7 @@ fetch is known), and read a landed dump in any format into batches of raw record
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from extractors.cordis import settings
 from extractors.cordis.csv_dump import iter_csv_dump
 from extractors.cordis.json_dump import iter_json_dump
 from extractors.cordis.records import SOURCE, CordisRecords
-from extractors.cordis.xml_dump import iter_xml_dump
+from extractors.cordis.xml_dump import iter_xml_dump, xml_member_signatures
 from extractors.landing import LandedFile, PreviousFetch, land, landing_dir
 from inventory.errors import SourceUnavailableError
 
@@ -64,19 +64,30 @@ def dump_format(path: Path) -> str:
 
 
 def iter_dump(
-    path: Path, batch_size: int = settings.BATCH_PROJECTS, spool_dir: Path | None = None
+    path: Path,
+    batch_size: int = settings.BATCH_PROJECTS,
+    spool_dir: Path | None = None,
+    skip_members: Container[str] = frozenset(),
 ) -> Iterator[CordisRecords]:
     """Read a landed dump as batches of at most ``batch_size`` projects, each with all the participations
     and companion rows of its projects; the reader is chosen from the file name. Memory stays bounded by
     one batch whatever the dump size; rows that could not be read are in the batches' ``quarantined``
     (all of a JSON/CSV dump's in the first batch). JSON/CSV dumps are regrouped through temporary files
-    under ``spool_dir`` (default: the system's temporary folder)."""
+    under ``spool_dir`` (default: the system's temporary folder). ``skip_members``: the members of an XML
+    dump (one project document each) not to open because they are known to be unchanged (see
+    :func:`member_signatures`); the JSON and CSV dumps hold one member per table and skip nothing."""
     fmt = dump_format(path)
     if fmt == "xml":
-        return iter_xml_dump(path, batch_size)
+        return iter_xml_dump(path, batch_size, skip=skip_members)
     if fmt == "csv":
         return iter_csv_dump(path, batch_size, spool_dir)
     return iter_json_dump(path, batch_size, spool_dir)
+
+
+def member_signatures(path: Path) -> dict[str, tuple[int, int]]:
+    """The (CRC-32, size) of every project document of a landed dump, by zip member name: for an XML dump
+    one per project; empty for the JSON and CSV dumps, whose members are whole tables."""
+    return xml_member_signatures(path) if dump_format(path) == "xml" else {}
 
 
 def read_dump(path: Path) -> CordisRecords:

@@ -7,7 +7,8 @@ memory and dropped) and ``iter_xml_dump`` yields batches, so memory is bounded w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import zipfile
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
@@ -207,19 +208,34 @@ def parse_project_document(content: bytes, label: str) -> CordisRecords:
     )
 
 
-def iter_xml_dump(path: Path, batch_size: int = settings.BATCH_PROJECTS) -> Iterator[CordisRecords]:
+def _xml_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [info for info in archive.infolist() if PurePosixPath(info.filename).suffix.lower() == ".xml"]
+
+
+def xml_member_signatures(path: Path) -> dict[str, tuple[int, int]]:
+    """Every ``*.xml`` member of an XML dump zip with its (CRC-32, uncompressed size), read from the zip's
+    central directory (nothing is decompressed): what tells an unchanged project document from a changed
+    one without parsing it."""
+    with open_zip(path) as archive:
+        return {info.filename: (info.CRC, info.file_size) for info in _xml_members(archive)}
+
+
+def iter_xml_dump(
+    path: Path, batch_size: int = settings.BATCH_PROJECTS, skip: Container[str] = frozenset()
+) -> Iterator[CordisRecords]:
     """Yield batches of at most ``batch_size`` projects (with their participations and companions) from
-    every ``*.xml`` member of an XML dump zip, in member order, one document in memory at a time."""
+    every ``*.xml`` member of an XML dump zip, in member order, one document in memory at a time. Members
+    named in ``skip`` (documents known to be unchanged) are not opened."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     with open_zip(path) as archive:
-        members = [
-            info for info in archive.infolist() if PurePosixPath(info.filename).suffix.lower() == ".xml"
-        ]
+        members = _xml_members(archive)
         if not members:
             raise BadSourceFileError(str(path), "the archive holds no .xml member")
         batch = CordisRecords()
         for info in members:
+            if info.filename in skip:
+                continue
             label = f"{path.name}!{info.filename}"
             if info.file_size > settings.MAX_XML_DOCUMENT_BYTES:
                 raise BadSourceFileError(
