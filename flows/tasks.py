@@ -38,7 +38,13 @@ from inventory.memory import return_free_memory
 from quality import gate
 from quality.checks import carry_over_counts
 from quality.outcomes import GateResult
-from transforms.cordis import stage_participations, stage_projects, within_window
+from transforms.cordis import (
+    StagedHashes,
+    split_unchanged,
+    stage_participations,
+    stage_projects,
+    within_window,
+)
 from transforms.core import Core, build_core
 from transforms.dump_members import empty_members, member_manifest, skipped_counts, unchanged_members
 from transforms.marts import build_marts
@@ -290,17 +296,26 @@ def dump_manifests(settings: Settings, dumps: list[LandedFile]) -> dict[str, pd.
 
 
 @task(cache_policy=NO_CACHE)
+def staged_hashes(settings: Settings) -> dict[str, tuple[str, frozenset[str]]]:
+    """The record hashes of every staged CORDIS project and of its participations."""
+    return loads.staged_cordis_hashes(_engine(settings))
+
+
+@task(cache_policy=NO_CACHE)
 def stage_cordis_dump(
-    dump: LandedFile, spool_dir: Path, known_members: dict[str, pd.DataFrame] | None = None
+    dump: LandedFile,
+    spool_dir: Path,
+    known_members: dict[str, pd.DataFrame] | None = None,
+    known_hashes: StagedHashes | None = None,
 ) -> StagedCordis:
     """Read one dump batch by batch (bounded memory) and stage every batch; logs progress at least every
-    30 s. Records that cannot be read or cast are quarantined with their reason. ``known_members``: the
-    manifests of the XML dumps (``dump_manifests``); a member listed there with its CRC-32 and size is not
-    opened (its project is in staging as it holds it)."""
+    30 s. Records that cannot be read or cast are quarantined with their reason.
+
+    What staging already holds is left out: a member of an XML dump listed in ``known_members``
+    (``dump_manifests``) with its CRC-32 and size is not opened, and a project whose records hash as in
+    ``known_hashes`` (``staged_hashes``) is not cast again. Both still count as present."""
     logger = get_run_logger()
-    started = last_log = time.monotonic()
-    projects, participations, quarantined = [], [], []
-    read = 0
+    started = time.monotonic()
     spool_dir.mkdir(parents=True, exist_ok=True)
     path = Path(dump.path)
     signatures = member_signatures(path)
@@ -310,9 +325,52 @@ def stage_cordis_dump(
         logger.info("%s: %d of %d project documents unchanged since they were staged, not opened", path.name,
                     len(skipped), len(signatures))  # fmt: skip
     batches = iter_dump(path, spool_dir=spool_dir, skip_members=frozenset(skipped["member"]))
+    staged, same = _stage_batches(batches, known_hashes, path.name, logger)
+    programme = dump_programme(path)
+    skipped_projects, skipped_parts = skipped_counts(skipped)
+    staged.rows_skipped = skipped_projects + skipped_parts
+    staged.counts = {
+        f"cordis.{programme}.projects": len(staged.projects) + len(same.projects) + skipped_projects,
+        f"cordis.{programme}.participations": len(staged.participations) + len(same.participations)
+        + skipped_parts,
+    }  # fmt: skip
+    if signatures:
+        seen_projects = pd.concat([staged.projects[["source_id", "source_file"]], same.projects])
+        seen_parts = pd.concat([staged.participations[["source_file"]], same.participations])
+        staged.members = member_manifest(path.name, signatures, skipped, seen_projects, seen_parts,
+                                         staged.quarantined)  # fmt: skip
+    logger.info("%s: %d records read, %d staged (%d as staged before), %d quarantined in %.1f s", path.name,
+                staged.rows_read, len(staged.projects) + len(staged.participations),
+                len(same.projects) + len(same.participations), len(staged.quarantined),
+                time.monotonic() - started)  # fmt: skip
+    return staged
+
+
+@dataclass
+class _SameAsStaged:
+    """The records of a dump read but not staged again: (source_id, source_file) of the projects and the
+    source_file of the participations, for the counts and the XML manifest."""
+
+    projects: pd.DataFrame
+    participations: pd.DataFrame
+
+
+def _stage_batches(
+    batches, known_hashes: StagedHashes | None, name: str, logger
+) -> tuple[StagedCordis, _SameAsStaged]:
+    started = last_log = time.monotonic()
+    projects, participations, quarantined = [], [], []
+    same_ids: list[Any] = []
+    same_files: list[Any] = []
+    same_part_files: list[Any] = []
+    read = 0
     for number, batch in enumerate(batches, start=1):
-        staged_projects, bad_projects = stage_projects(batch.projects)
-        staged_parts, bad_parts = stage_participations(batch.participations)
+        split = split_unchanged(batch.projects, batch.participations, known_hashes)
+        same_ids += [r.get("id") for r in split.same_projects]
+        same_files += [r.get("source_file") for r in split.same_projects]
+        same_part_files += [r.get("source_file") for r in split.same_participations]
+        staged_projects, bad_projects = stage_projects(split.projects)
+        staged_parts, bad_parts = stage_participations(split.participations)
         projects.append(staged_projects)
         participations.append(staged_parts)
         quarantined += [
@@ -323,9 +381,8 @@ def stage_cordis_dump(
         read += len(batch.projects) + len(batch.participations)
         if time.monotonic() - last_log >= PROGRESS_EVERY_S or number == 1:
             last_log = time.monotonic()
-            logger.info("%s: batch %d, %d records read in %.0f s", Path(dump.path).name, number, read,
+            logger.info("%s: batch %d, %d records read in %.0f s", name, number, read,
                         last_log - started)  # fmt: skip
-    programme = dump_programme(Path(dump.path))
     if not projects:  # every member unchanged (a repacked archive): empty frames, with their columns
         (no_projects, no_bad), no_parts = stage_projects([]), stage_participations([])[0]
         projects, participations, quarantined = [no_projects], [no_parts], [no_bad]
@@ -335,18 +392,11 @@ def stage_cordis_dump(
         quarantined=_concat(quarantined),
         rows_read=read,
     )
-    skipped_projects, skipped_parts = skipped_counts(skipped)
-    staged.rows_skipped = skipped_projects + skipped_parts
-    staged.counts = {
-        f"cordis.{programme}.projects": len(staged.projects) + skipped_projects,
-        f"cordis.{programme}.participations": len(staged.participations) + skipped_parts,
-    }
-    if signatures:
-        staged.members = member_manifest(path.name, signatures, skipped, staged.projects,
-                                         staged.participations, staged.quarantined)  # fmt: skip
-    logger.info("%s: %d records staged, %d quarantined in %.1f s", Path(dump.path).name, read,
-                len(staged.quarantined), time.monotonic() - started)  # fmt: skip
-    return staged
+    same = _SameAsStaged(
+        projects=pd.DataFrame({"source_id": same_ids, "source_file": same_files}, dtype=object),
+        participations=pd.DataFrame({"source_file": same_part_files}, dtype=object),
+    )
+    return staged, same
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -420,13 +470,19 @@ def validate_staging(
     accept_drift: bool,
 ) -> list[GateResult]:
     """The staging suites, the drift check against the last successful run, the quarantine share and the
-    proeftuinen floor (the reference's count)."""
+    proeftuinen floor (the reference's count).
+
+    A nightly run stages only what changed, so a CORDIS frame may rightly be empty: the suites validate the
+    rows staged, and every dump read must stand for at least one project and one participation (staged now
+    or before) - an empty dump is never a silent empty load."""
     frames = {
-        "stg_cordis__projects": cordis_staged.projects if cordis_staged else None,
-        "stg_cordis__participations": cordis_staged.participations if cordis_staged else None,
+        "stg_cordis__projects": _rows_or_none(cordis_staged.projects if cordis_staged else None),
+        "stg_cordis__participations": _rows_or_none(cordis_staged.participations if cordis_staged else None),
         "stg_vlaio__projects": vlaio_staged.projects if vlaio_staged else None,
     }
     results = gate.validate_staging(frames)
+    for entity, count in (cordis_staged.counts if cordis_staged else {}).items():
+        results.append(gate.check_minimum(entity, count, 1))
     previous = quality_results.previous_counts(_engine(settings))
     results.append(gate.check_volume(counts, previous, settings.max_drop, accept_drift=accept_drift))
     if cordis_staged is not None:
@@ -441,6 +497,10 @@ def validate_staging(
             gate.check_minimum("vlaio.proeftuinen", vlaio_staged.proeftuin_count, len(load_reference()))
         )
     return results
+
+
+def _rows_or_none(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    return frame if frame is not None and not frame.empty else None
 
 
 @task(cache_policy=NO_CACHE)

@@ -25,7 +25,7 @@ DEFAULTS: dict[str, str] = {
     "INVENTORY_EXTRACT_TASK_RETRIES": "2",
     "INVENTORY_LOCK_WAIT_S": "1800",
     "INVENTORY_EXTRACT_TIMEOUT_S": "3600",
-    # CORDIS dump format per programme ("" = each programme's default: JSON for HORIZON/H2020, XML for FP7)
+    # CORDIS dump format per programme ("" = each programme's default: XML for HORIZON, JSON for H2020 and FP7)
     "CORDIS_FORMAT": "",
     # CORDIS search query whose listing gives the nightly delta ("" = bulk dumps only)
     "CORDIS_LISTING_QUERY": "",

@@ -132,14 +132,15 @@ def test_a_night_opens_only_the_changed_xml_documents_and_stages_what_a_full_rea
     assert_same_marts(full_url, nightly_url)
     assert night["rows_written"] == sum(changes["changed_records"].values())
 
-    # a repacked archive (new SHA-256, every member as it was): nothing opened, nothing written, the
-    # volume check sees every project
+    # a repacked archive (new SHA-256, every member as it was): no document opened; the JSON dump (served
+    # from another port, so fetched as new) read and every project found as staged: nothing staged, nothing
+    # written, the gate passed on the counts of what staging holds
     _repack(changed_xml)
     with serve_mirror(changed_root) as bases:
         assert refresh_here(_env(nightly, bases)).is_completed()
     repacked = runs(nightly_url)[-1]
     assert repacked["status"] == "succeeded"
-    assert repacked["rows_read"] == 0 and repacked["rows_written"] == 0
+    assert repacked["rows_read"] == json_records and repacked["rows_written"] == 0
     assert _staging(nightly_url) == _staging(full_url)
 
 
@@ -225,3 +226,37 @@ def test_the_manifest_is_written_with_the_staging_and_dropped_for_projects_stage
     assert list(zip(after["member"], after["run_id"], strict=True)) == sorted(
         [(carried["member"].iloc[0], "run-1"), (members["member"].iloc[2], "run-3")]
     )
+
+
+def test_a_project_is_left_out_only_when_it_and_every_participation_hash_as_staged() -> None:
+    from transforms.cordis import VOLATILE_FIELDS, split_unchanged
+    from transforms.values import content_hash
+
+    def project(pid: str, title: str = "T") -> dict:
+        return {"id": pid, "title": title, "contentUpdateDate": "2025-01-01", "source_file": "f"}
+
+    def part(pid: str, org: str, city: str = "Gent") -> dict:
+        return {"projectID": pid, "organisationID": org, "role": "participant", "order": "1", "city": city,
+                "source_file": "f"}  # fmt: skip
+
+    def h(record: dict) -> str:
+        return content_hash(record, exclude=VOLATILE_FIELDS)
+
+    projects = [project("A"), project("B"), project("C"), project("D"), project("E"), project("E")]
+    parts = [part("A", "1"), part("A", "2"), part("B", "1"), part("C", "1"), part("D", "1"), part("Z", "9")]
+    staged = {
+        "A": (h(project("A")), frozenset({h(part("A", "1")), h(part("A", "2"))})),  # the same
+        "B": (h(project("B", "old title")), frozenset({h(part("B", "1"))})),  # project changed
+        "C": (h(project("C")), frozenset({h(part("C", "1", "Paris"))})),  # a participation changed
+        "D": (h(project("D")), frozenset({h(part("D", "1")), h(part("D", "2"))})),  # one removed
+        "E": (h(project("E")), frozenset()),  # twice in the batch: kept
+    }
+    # a volatile field (the update date) changing alone does not make a project new
+    moved = [{**p, "contentUpdateDate": "2026-01-01"} if p["id"] == "A" else p for p in projects]
+    split = split_unchanged(moved, parts, staged)
+    assert [p["id"] for p in split.same_projects] == ["A"]
+    assert [p["projectID"] for p in split.same_participations] == ["A", "A"]
+    assert [p["id"] for p in split.projects] == ["B", "C", "D", "E", "E"]
+    assert [p["projectID"] for p in split.participations] == ["B", "C", "D", "Z"]  # Z: no project in batch
+    nothing_known = split_unchanged(projects, parts, None)
+    assert nothing_known.projects == projects and nothing_known.participations == parts

@@ -3,7 +3,9 @@ reason, never dropped silently."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -168,6 +170,56 @@ def stage_participations(records: Iterable[Record]) -> tuple[pd.DataFrame, pd.Da
     for row in rows:
         row["region"] = belgian_region(row["country"], row["nuts_code"], row["post_code"])
     return _frame(rows, PARTICIPATION_FRAME_COLUMNS), pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
+
+
+# project id -> (its record hash, the record hashes of its participations), as staging holds them
+StagedHashes = Mapping[str, tuple[str, frozenset[str]]]
+
+
+@dataclass
+class BatchSplit:
+    """A batch of raw records split into what must be staged and the projects staging already holds as
+    they are (the project and every one of its participations with the same content hash)."""
+
+    projects: list[Record]
+    participations: list[Record]
+    same_projects: list[Record]
+    same_participations: list[Record]
+
+
+def split_unchanged(
+    projects: list[Record], participations: list[Record], staged: StagedHashes | None
+) -> BatchSplit:
+    """Leave out of a batch the projects whose record and set of participation records hash exactly as in
+    ``staged``: casting and validating them again would change nothing, and the merge would write nothing.
+    A project that appears twice in the batch, a participation whose project is not in the batch, and every
+    record of a project with anything new, removed or changed are kept (so a quarantined record, never
+    staged, is read and reported again)."""
+    if not staged:
+        return BatchSplit(list(projects), list(participations), [], [])
+    parts_of: dict[str | None, list[Record]] = {}
+    for record in participations:
+        parts_of.setdefault(record.get("projectID"), []).append(record)
+    ids = [record.get("id") for record in projects]
+    repeated = {pid for pid, n in Counter(ids).items() if n > 1}
+    same: set[str | None] = set()
+    for pid, record in zip(ids, projects, strict=True):
+        known = staged.get(pid) if pid not in repeated else None
+        if known is None or known[0] != content_hash(record, exclude=VOLATILE_FIELDS):
+            continue
+        parts = parts_of.get(pid, [])
+        if known[1] == {content_hash(p, exclude=VOLATILE_FIELDS) for p in parts}:
+            same.add(pid)
+    if not same:
+        return BatchSplit(list(projects), list(participations), [], [])
+    split = BatchSplit([], [], [], [])
+    for record in projects:
+        (split.same_projects if record.get("id") in same else split.projects).append(record)
+    for record in participations:
+        (split.same_participations if record.get("projectID") in same else split.participations).append(
+            record
+        )
+    return split
 
 
 def within_window(

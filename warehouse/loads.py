@@ -157,6 +157,19 @@ def _replace_dump_members(
     insert_frame(conn, table, members[MEMBER_COLUMNS].assign(run_id=runs))
 
 
+def staged_cordis_hashes(engine: Engine) -> dict[str, tuple[str, frozenset[str]]]:
+    """Every staged CORDIS project: its record hash and the record hashes of its participations."""
+    parts_table, projects_table = stg_cordis__participations, stg_cordis__projects
+    parts: dict[str, set[str]] = defaultdict(set)
+    with engine.connect() as conn:
+        for project_id, record_hash in conn.execute(
+            select(parts_table.c.project_source_id, parts_table.c.record_hash)
+        ):
+            parts[project_id].add(record_hash)
+        projects = conn.execute(select(projects_table.c.source_id, projects_table.c.record_hash)).all()
+    return {pid: (record_hash, frozenset(parts.get(pid, ()))) for pid, record_hash in projects}
+
+
 def dump_members(engine: Engine, dump: str) -> pd.DataFrame:
     """The manifest of one dump (by file name): the members whose project staging holds as they are, with
     the run that read each."""
