@@ -114,8 +114,9 @@ def test_a_night_opens_only_the_changed_xml_documents_and_stages_what_a_full_rea
     assert set(first["member"]) == set(after) and len(first) == len(after)
 
     with serve_mirror(changed_root) as bases:
-        assert refresh_here(_env(nightly, bases)).is_completed()
-        assert refresh_here(_env(full, bases)).is_completed()
+        night_state = refresh_here(_env(nightly, bases))
+        full_state = refresh_here(_env(full, bases))
+    assert night_state.is_completed() and full_state.is_completed()
     night, rebuilt = runs(nightly_url)[-1], runs(full_url)[-1]
 
     # the night opened exactly the edited documents: theirs are the only manifest rows it wrote, and it
@@ -127,17 +128,22 @@ def test_a_night_opens_only_the_changed_xml_documents_and_stages_what_a_full_rea
     unopened = frozenset(set(after) - edited)
     assert night["rows_read"] == json_records + _records(iter_dump(changed_xml, skip_members=unopened))
     assert night["rows_read"] < rebuilt["rows_read"]
+    # of what it read it staged only the changed projects, each with all its participations
+    changed_records = sum(changes["changed_records"].values())
+    assert changed_records <= night_state.result()["cordis_staged"] < night["rows_read"] / 4
+    assert full_state.result()["cordis_staged"] == rebuilt["rows_read"]
     # ... and ended with what a full read of the same dumps gives, counted the same for the drift check
     assert _staging(nightly_url) == _staging(full_url)
     assert_same_marts(full_url, nightly_url)
-    assert night["rows_written"] == sum(changes["changed_records"].values())
+    assert night["rows_written"] == changed_records
 
     # a repacked archive (new SHA-256, every member as it was): no document opened; the JSON dump (served
     # from another port, so fetched as new) read and every project found as staged: nothing staged, nothing
     # written, the gate passed on the counts of what staging holds
     _repack(changed_xml)
     with serve_mirror(changed_root) as bases:
-        assert refresh_here(_env(nightly, bases)).is_completed()
+        repacked_state = refresh_here(_env(nightly, bases))
+    assert repacked_state.is_completed() and repacked_state.result()["cordis_staged"] == 0
     repacked = runs(nightly_url)[-1]
     assert repacked["status"] == "succeeded"
     assert repacked["rows_read"] == json_records and repacked["rows_written"] == 0
