@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from extractors.cordis import settings as cordis_settings
 from extractors.cordis.dumps import dump_programme, iter_dump, member_signatures
 from extractors.cordis.listing import ListingDelta, fetch_listing_delta, read_project_details
 from extractors.cordis.listing_state import known_hashes_path, load_known_hashes, save_known_hashes
+from extractors.cordis.records import CordisRecords
 from extractors.http import make_session
 from extractors.landing import (
     LandedFile,
@@ -356,7 +358,7 @@ class _SameAsStaged:
 
 
 def _stage_batches(
-    batches, known_hashes: StagedHashes | None, name: str, logger
+    batches: Iterable[CordisRecords], known_hashes: StagedHashes | None, name: str, logger: Any
 ) -> tuple[StagedCordis, _SameAsStaged]:
     started = last_log = time.monotonic()
     projects, participations, quarantined = [], [], []

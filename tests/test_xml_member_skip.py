@@ -223,6 +223,13 @@ def test_the_manifest_is_written_with_the_staging_and_dropped_for_projects_stage
     merge_cordis(engine, "run-2", detail, participations.iloc[0:0])
     assert set(dump_members(engine, dump)["project_source_id"]) == set(projects["source_id"]) - {first}
 
+    # ... also when the detail document comes in the same run as the dump's member
+    second = projects["source_id"].iloc[1]
+    both = pd.concat([projects.iloc[[1]].assign(source_file=f"detail-{second}.xml")], ignore_index=True)
+    merge_cordis(engine, "run-2b", both, participations.iloc[0:0],
+                 pd.concat([dump_members(engine, dump), members.iloc[0:0]], ignore_index=True))  # fmt: skip
+    assert second not in set(dump_members(engine, dump)["project_source_id"])
+
     # a read of the same dump replaces its manifest whole (a member no longer in the dump is gone)
     # (a member not opened keeps the run that read it)
     carried = dump_members(engine, dump).sort_values("member").iloc[[1]]

@@ -146,12 +146,16 @@ def _replace_dump_members(
     dumps = sorted(set(members["dump"]))
     for chunk in chunks(dumps, CHUNK):
         conn.execute(delete(table).where(table.c.dump.in_(chunk)))
-    manifest_ids = set(conn.execute(select(table.c.project_source_id)).scalars())
-    if manifest_ids:
-        labels = {member_label(d, m) for d, m in zip(members["dump"], members["member"], strict=True)}
-        stale = sorted(stale_project_ids(manifest_ids, labels, projects, participations))
-        for chunk in chunks(stale, CHUNK):
-            conn.execute(delete(table).where(table.c.project_source_id.in_(chunk)))
+    # a project this merge stages from anything but a member in ``members`` (also when a listing's detail
+    # document brings it in the same run as its member) has no manifest entry afterwards
+    candidates = set(conn.execute(select(table.c.project_source_id)).scalars()) | set(
+        members["project_source_id"]
+    )
+    labels = {member_label(d, m) for d, m in zip(members["dump"], members["member"], strict=True)}
+    stale = stale_project_ids(candidates, labels, projects, participations) if candidates else set()
+    for chunk in chunks(sorted(stale), CHUNK):
+        conn.execute(delete(table).where(table.c.project_source_id.in_(chunk)))
+    members = members[~members["project_source_id"].isin(stale)]
     # a member read by this run is stamped with it; one not opened keeps the run that read it
     runs = [r if isinstance(r, str) else run_id for r in members.get("run_id", [None] * len(members))]
     insert_frame(conn, table, members[MEMBER_COLUMNS].assign(run_id=runs))
