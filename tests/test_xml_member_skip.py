@@ -31,8 +31,7 @@ from transforms.dump_members import (
     unchanged_members,
 )
 from warehouse.engine import make_engine
-from warehouse.loads import dump_members, merge_cordis
-from warehouse.migrate import upgrade
+from warehouse.loads import dump_members, merge_cordis, staged_cordis_hashes
 from warehouse.schema import stg_cordis__dump_members, stg_cordis__participations, stg_cordis__projects
 
 XML = DUMP_NAMES["HORIZON", "xml"]
@@ -198,10 +197,9 @@ def staged_recorded() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_the_manifest_is_written_with_the_staging_and_dropped_for_projects_staged_from_elsewhere(
-    tmp_path: Path, staged_recorded: tuple[pd.DataFrame, pd.DataFrame]
+    migrated_engine, staged_recorded: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
-    upgrade(engine)
+    engine = migrated_engine  # SQLite and PostgreSQL
     projects, participations = staged_recorded
     dump = "recorded.zip"
     # constructed: each recorded project as if it came from its own member of an XML dump
@@ -216,6 +214,13 @@ def test_the_manifest_is_written_with_the_staging_and_dropped_for_projects_stage
         map(tuple, members.itertuples(index=False))
     )
     assert set(stored["run_id"]) == {"run-1"}
+    # what the next night compares its records with: every project's hash and its participations' hashes
+    hashes = staged_cordis_hashes(engine)
+    expected = {
+        pid: (h, frozenset(participations.loc[participations["project_source_id"] == pid, "record_hash"]))
+        for pid, h in zip(projects["source_id"], projects["record_hash"], strict=True)
+    }
+    assert hashes == expected and any(parts for _, parts in hashes.values())
 
     # a later merge stages the first project from a listing's detail document: its entry goes
     first = projects["source_id"].iloc[0]
