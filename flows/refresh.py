@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, unmapped
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import opaque
 
 from extractors.cordis.dumps import dump_programme
 from flows import tasks
@@ -235,19 +234,9 @@ def _stage_validate_merge(
 def _stage_dumps(settings: Settings, dumps: list, spool: Path, backfill: bool) -> list:
     """One staging task per dump. A nightly run opens only the XML project documents that changed and
     stages only the projects whose records changed; a backfill reads and stages everything it asks for."""
-    members = {} if backfill else tasks.dump_manifests(settings, dumps)
-    hashes = None if backfill else tasks.staged_hashes(settings)
-    # opaque: Prefect would otherwise walk every entry of the parameters looking for futures (12 s for the
-    # hashes of 60k projects, measured on the 60k benchmark's 1 % night)
-    staged = tasks.stage_cordis_dump.map(
-        dumps,
-        spool_dir=unmapped(spool),
-        known_members=unmapped(opaque(members)),
-        known_hashes=unmapped(opaque(hashes)),
-    ).result()
-    # Prefect holds every task's parameters and result until the flow ends: emptied here, the hashes of the
-    # whole staging (≈100 MB at 60k projects) do not sit under the core build
-    for known in (members, hashes or {}):
+    known = None if backfill else tasks.known_staging(settings, dumps)
+    staged = tasks.stage_cordis_dump.map(dumps, spool_dir=unmapped(spool), known=unmapped(known)).result()
+    if known is not None:
         known.clear()
     return staged
 

@@ -289,45 +289,55 @@ def record_manifest(settings: Settings, run_id: str, landed: list[LandedFile]) -
 # --- stage -----------------------------------------------------------------------------------------------
 
 
+class KnownStaging:
+    """What staging holds, for the staging tasks to leave out: each XML dump's manifest (by file name) and
+    the record hashes of every staged project. A plain class on purpose: Prefect walks every element of a
+    task's parameters that is a collection or a dataclass (12 s for the hashes of 60k projects, measured on
+    the 60k benchmark's 1 % night), not the inside of other objects; and it pickles, for Dask."""
+
+    def __init__(self, members: dict[str, pd.DataFrame], hashes: StagedHashes) -> None:
+        self.members = members
+        self.hashes = hashes
+
+    def clear(self) -> None:
+        """Prefect holds every task's parameters until the flow ends: emptied once the dumps are staged,
+        the hashes (≈100 MB at 60k projects) do not sit under the core build."""
+        self.members, self.hashes = {}, {}
+
+
 @task(cache_policy=NO_CACHE)
-def dump_manifests(settings: Settings, dumps: list[LandedFile]) -> dict[str, pd.DataFrame]:
-    """The manifest of each XML dump about to be staged (by file name): its members staged as they are."""
+def known_staging(settings: Settings, dumps: list[LandedFile]) -> KnownStaging:
+    """The manifest of each XML dump about to be staged and the hashes of everything staged."""
     engine = _engine(settings)
-    names = {Path(d.path).name for d in dumps}
-    return {name: loads.dump_members(engine, name) for name in sorted(names) if name.endswith("-xml.zip")}
-
-
-@task(cache_policy=NO_CACHE)
-def staged_hashes(settings: Settings) -> dict[str, tuple[str, frozenset[str]]]:
-    """The record hashes of every staged CORDIS project and of its participations."""
-    return loads.staged_cordis_hashes(_engine(settings))
+    names = sorted({Path(d.path).name for d in dumps})
+    members = {name: loads.dump_members(engine, name) for name in names if name.endswith("-xml.zip")}
+    return KnownStaging(members, loads.staged_cordis_hashes(engine))
 
 
 @task(cache_policy=NO_CACHE)
 def stage_cordis_dump(
     dump: LandedFile,
     spool_dir: Path,
-    known_members: dict[str, pd.DataFrame] | None = None,
-    known_hashes: StagedHashes | None = None,
+    known: KnownStaging | None = None,
 ) -> StagedCordis:
     """Read one dump batch by batch (bounded memory) and stage every batch; logs progress at least every
     30 s. Records that cannot be read or cast are quarantined with their reason.
 
-    What staging already holds is left out: a member of an XML dump listed in ``known_members``
-    (``dump_manifests``) with its CRC-32 and size is not opened, and a project whose records hash as in
-    ``known_hashes`` (``staged_hashes``) is not cast again. Both still count as present."""
+    What staging already holds (``known``) is left out: a member of an XML dump listed in its manifest with
+    its CRC-32 and size is not opened, and a project whose records hash as staged is not cast again. Both
+    still count as present."""
     logger = get_run_logger()
     started = time.monotonic()
     spool_dir.mkdir(parents=True, exist_ok=True)
     path = Path(dump.path)
     signatures = member_signatures(path)
-    known = (known_members or {}).get(path.name)
-    skipped = unchanged_members(signatures, known if known is not None else empty_members())
+    manifest = known.members.get(path.name) if known is not None else None
+    skipped = unchanged_members(signatures, manifest if manifest is not None else empty_members())
     if not skipped.empty:
         logger.info("%s: %d of %d project documents unchanged since they were staged, not opened", path.name,
                     len(skipped), len(signatures))  # fmt: skip
     batches = iter_dump(path, spool_dir=spool_dir, skip_members=frozenset(skipped["member"]))
-    staged, same = _stage_batches(batches, known_hashes, path.name, logger)
+    staged, same = _stage_batches(batches, known.hashes if known is not None else None, path.name, logger)
     programme = dump_programme(path)
     skipped_projects, skipped_parts = skipped_counts(skipped)
     staged.rows_skipped = skipped_projects + skipped_parts
