@@ -170,6 +170,7 @@ def _refresh_locked(
         "mart_rows": published.mart_rows,
         "history_rows": published.history_rows,
         "published": published.published,
+        "projects_rewritten": published.projects_rewritten,
         **merged,
         "unchanged_files": [d.url for d in dumps if d.unchanged and not params.from_raw],
         "listing_changed": len(listing.changed) if listing else None,

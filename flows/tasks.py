@@ -40,6 +40,7 @@ from inventory.memory import return_free_memory
 from quality import gate
 from quality.checks import carry_over_counts
 from quality.outcomes import GateResult
+from transforms.build_version import build_fingerprint
 from transforms.cordis import (
     StagedHashes,
     split_unchanged,
@@ -625,8 +626,24 @@ def needs_publish(settings: Settings) -> bool:
 
 @task(cache_policy=NO_CACHE)
 def publish_inventory(settings: Settings, run_id: str, inventory: Inventory) -> PublishResult:
-    """Core history and every mart in one transaction (never retried: a half-done publish cannot exist)."""
-    return publish.publish(_engine(settings), run_id, inventory.core.tables(), inventory.marts)
+    """Core history and every mart in one transaction (never retried: a half-done publish cannot exist). The
+    per-project rows of unchanged projects stay as published when the same code built them."""
+    result = publish.publish(
+        _engine(settings), run_id, inventory.core.tables(), inventory.marts, fingerprint=build_fingerprint()
+    )
+    rewritten = sum((result.rows_rewritten or {}).values())
+    if result.projects_rewritten is None:
+        get_run_logger().info(
+            "published: every derived table rewritten (%s rows deleted or inserted)", rewritten
+        )
+    else:
+        get_run_logger().info(
+            "published: the per-project rows of %s changed projects rewritten, the cross-project tables whole "
+            "(%s rows deleted or inserted)",
+            result.projects_rewritten,
+            rewritten,
+        )
+    return result
 
 
 @task(cache_policy=NO_CACHE)

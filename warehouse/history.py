@@ -21,6 +21,7 @@ CHUNK = 500
 class HistoryChange:
     inserted: int
     closed: int
+    touched: tuple[tuple, ...] = ()  # the keys whose current row was opened or closed (new, changed, removed)
 
     @property
     def rows_written(self) -> int:
@@ -57,4 +58,4 @@ def merge_history(
     rows = frame.iloc[[position[k] for k in changed + new]]
     constants = {"valid_from": now, "valid_to": None, "is_current": True, "run_id": run_id}
     inserted = insert_frame(conn, table, rows, constants)
-    return HistoryChange(inserted=inserted, closed=len(to_close))
+    return HistoryChange(inserted=inserted, closed=len(to_close), touched=(*changed, *new, *removed))

@@ -1,5 +1,11 @@
 """Reading the staging layer, and the publish: core history merge plus every mart, in ONE transaction, so a
-reader sees the previous inventory or the new one, never a mix."""
+reader sees the previous inventory or the new one, never a mix.
+
+A project's rows in the per-project tables (its themes, yearly funding, inventory row, participations, …)
+are a function of its core project row and its core participation rows alone. When the published rows were
+built by the same code (``publish_state.build_fingerprint``), the publish rewrites only the rows of the
+projects whose core rows the history merge found new, changed or removed (and of those whose last staging
+run changed, which the record hash leaves out); the tables built across projects are rewritten whole."""
 
 from __future__ import annotations
 
@@ -7,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Select, Table, delete, func, select
+from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from inventory.interning import shared_text
-from warehouse.bulk import insert_frame
+from warehouse.bulk import chunks, insert_frame
 from warehouse.history import merge_history
 from warehouse.schema import (
     HISTORY_KEYS,
@@ -22,9 +28,16 @@ from warehouse.schema import (
     core_projects,
     core_yearly_funding,
     etl_run,
+    mart_funding_by_year,
+    mart_inventory,
+    mart_nl_cooperation,
+    mart_organisations,
+    mart_participations,
+    mart_theme_gaps,
     metadata,
     org_near_matches,
     org_resolution,
+    publish_state,
     stg_cordis__participations,
     stg_cordis__projects,
     stg_vlaio__organisations,
@@ -48,11 +61,32 @@ class Staged:
     vlaio_organisations: pd.DataFrame  # with ``order`` (the staging column is ``order_no``)
 
 
+# Rows keyed by project_key that depend on that project's core rows only; and the tables built across
+# projects (organisations, resolution decisions, theme × year × sector cells), always rewritten whole.
+PER_PROJECT_TABLES = (
+    core_project_themes,
+    core_yearly_funding,
+    mart_inventory,
+    mart_funding_by_year,
+    mart_participations,
+    mart_nl_cooperation,
+)
+WHOLE_TABLES = (org_resolution, org_near_matches, mart_organisations, mart_theme_gaps)
+STATE = "inventory"
+# past this share of the projects, deleting and inserting by project costs more than rewriting the table
+MAX_REWRITTEN_SHARE = 0.2
+KEY_CHUNK = 500
+
+
 @dataclass(frozen=True)
 class PublishResult:
     history_rows: dict[str, int]
     mart_rows: dict[str, int]
     published: bool = True
+    # rows deleted + inserted in the derived core tables and the marts; None when not published
+    rows_rewritten: dict[str, int] | None = None
+    # projects whose per-project rows were rewritten; None: every table was rewritten whole
+    projects_rewritten: int | None = None
 
 
 def _read(conn: Connection, table: Table) -> pd.DataFrame:
@@ -97,29 +131,106 @@ def read_staged(engine: Engine) -> Staged:
 
 
 def _replace(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
-    conn.execute(delete(table))
-    return insert_frame(conn, table, frame)
+    """Every row of ``table`` replaced by ``frame``'s; returns the rows deleted and inserted."""
+    deleted = conn.execute(delete(table)).rowcount
+    return max(deleted, 0) + insert_frame(conn, table, frame)
+
+
+def _rewrite_projects(conn: Connection, table: Table, frame: pd.DataFrame, projects: set[str]) -> int:
+    """``table``'s rows of ``projects`` replaced by ``frame``'s rows of them; the whole table replaced when
+    it does not then hold exactly as many rows as ``frame`` (rows no publish accounts for)."""
+    deleted = 0
+    for chunk in chunks(sorted(projects), KEY_CHUNK):
+        deleted += max(conn.execute(delete(table).where(table.c.project_key.in_(chunk))).rowcount, 0)
+    inserted = insert_frame(conn, table, frame[frame["project_key"].isin(projects)])
+    if conn.execute(select(func.count()).select_from(table)).scalar_one() != len(frame):
+        return deleted + inserted + _replace(conn, table, frame)
+    return deleted + inserted
+
+
+def _projects_to_rewrite(
+    conn: Connection, frames: dict[str, pd.DataFrame], touched: set[str], fingerprint: str | None
+) -> set[str] | None:
+    """The projects whose per-project rows may differ from the published ones; None when the published rows
+    were built by other code (or by code that gave no fingerprint), or when most projects changed."""
+    if fingerprint is None:
+        return None
+    stored = conn.execute(
+        select(publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
+    ).scalar_one_or_none()
+    if stored != fingerprint:
+        return None
+    projects = frames["core_projects"]
+    known = set(projects["project_key"].tolist())
+    rewrite = set(touched)
+    # rows keyed by no core project (the VLAIO batch totals in the yearly funding): always rewritten
+    for table in PER_PROJECT_TABLES:
+        rewrite.update(key for key in set(frames[table.name]["project_key"].tolist()) if key not in known)
+    # mart_inventory carries the run that last staged the project, which the record hash leaves out
+    published_run = dict(
+        conn.execute(select(mart_inventory.c.project_key, mart_inventory.c.last_run_id)).all()
+    )
+    missing = object()
+    for key, run in zip(projects["project_key"].tolist(), projects["last_run_id"].tolist(), strict=True):
+        if published_run.get(key, missing) != run:
+            rewrite.add(key)
+    rewrite.update(key for key in published_run if key not in known)
+    if len(rewrite) > MAX_REWRITTEN_SHARE * max(len(known), 1):
+        return None
+    return rewrite
+
+
+def _record_state(conn: Connection, fingerprint: str | None, run_id: str, now: datetime) -> None:
+    conn.execute(delete(publish_state).where(publish_state.c.name == STATE))
+    if fingerprint is not None:
+        conn.execute(
+            insert(publish_state).values(
+                name=STATE, build_fingerprint=fingerprint, run_id=run_id, published_at=now
+            )
+        )
 
 
 def publish(
-    engine: Engine, run_id: str, core: dict[str, pd.DataFrame], marts: dict[str, pd.DataFrame]
+    engine: Engine,
+    run_id: str,
+    core: dict[str, pd.DataFrame],
+    marts: dict[str, pd.DataFrame],
+    fingerprint: str | None = None,
 ) -> PublishResult:
-    """Merge the core entities with history, replace the derived core tables and every mart, atomically.
+    """Merge the core entities with history, bring the derived core tables and every mart to the new frames,
+    atomically.
 
     ``core`` maps core table names to frames (core_projects, core_organisations, core_participations,
-    core_project_themes, core_yearly_funding, org_resolution, org_near_matches)."""
+    core_project_themes, core_yearly_funding, org_resolution, org_near_matches). ``fingerprint``: of the code
+    that built the frames (``transforms.build_version``); without one every derived table is rewritten."""
     now = datetime.now(UTC)
+    frames = {**core, **marts}
     history: dict[str, int] = {}
-    mart_rows: dict[str, int] = {}
+    rewritten: dict[str, int] = {}
     with engine.begin() as conn:
+        touched: set[str] = set()
         for table in (core_projects, core_organisations, core_participations):
             change = merge_history(conn, table, HISTORY_KEYS[table.name], core[table.name], run_id, now)
             history[table.name] = change.rows_written
-        for table in (core_project_themes, core_yearly_funding, org_resolution, org_near_matches):
-            _replace(conn, table, core[table.name])
-        for table in MARTS:
-            mart_rows[table.name] = _replace(conn, table, marts[table.name])
-    return PublishResult(history_rows=history, mart_rows=mart_rows)
+            if table is not core_organisations:
+                touched.update(key[0] for key in change.touched)
+        projects = _projects_to_rewrite(conn, frames, touched, fingerprint)
+        for table in PER_PROJECT_TABLES:
+            frame = frames[table.name]
+            rewritten[table.name] = (
+                _replace(conn, table, frame)
+                if projects is None
+                else _rewrite_projects(conn, table, frame, projects)
+            )
+        for table in WHOLE_TABLES:
+            rewritten[table.name] = _replace(conn, table, frames[table.name])
+        _record_state(conn, fingerprint, run_id, now)
+    return PublishResult(
+        history_rows=history,
+        mart_rows={table.name: len(marts[table.name]) for table in MARTS},
+        rows_rewritten=rewritten,
+        projects_rewritten=None if projects is None else len(projects),
+    )
 
 
 def needs_publish(engine: Engine) -> bool:

@@ -408,6 +408,23 @@ org_near_matches = Table(
     comment="Close but unmerged organisation names, for a person to decide",
 )
 
+publish_state = Table(
+    "publish_state",
+    metadata,
+    Column("name", String(40), primary_key=True, comment="What was published: 'inventory'"),
+    Column(
+        "build_fingerprint",
+        String(64),
+        nullable=False,
+        comment="SHA-256 of the code and taxonomies that built the published core and marts "
+        "(transforms.build_version)",
+    ),
+    Column("run_id", String(64), nullable=False, comment="The run that published"),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    comment="What built the published inventory (written in the publish's transaction): a publish rewrites "
+    "only the per-project rows of the projects that changed when the stored rows come from the same code",
+)
+
 HISTORY_KEYS: dict[str, tuple[str, ...]] = {
     "core_projects": ("project_key",),
     "core_organisations": ("organisation_key",),
