@@ -48,7 +48,7 @@ from transforms.cordis import (
     stage_projects,
     within_window,
 )
-from transforms.core import Core, build_core
+from transforms.core import STAGED_PARTICIPATION_INPUTS, STAGED_PROJECT_INPUTS, Core, build_core
 from transforms.dump_members import empty_members, member_manifest, skipped_counts, unchanged_members
 from transforms.marts import build_marts
 from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
@@ -537,7 +537,7 @@ def run_counts(
 @task(cache_policy=NO_CACHE)
 def build_inventory(settings: Settings) -> Inventory:
     """Core and marts from everything staged (the previous runs' rows and this run's)."""
-    staged = publish.read_staged(_engine(settings))
+    staged = publish.read_staged(_engine(settings), STAGED_PROJECT_INPUTS, STAGED_PARTICIPATION_INPUTS)
     core = build_core(
         staged.cordis_projects,
         staged.cordis_participations,

@@ -9,6 +9,7 @@ run changed, which the record hash leaves out); the tables built across projects
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -117,12 +118,25 @@ def _frame(result: CursorResult) -> pd.DataFrame:
     )
 
 
-def read_staged(engine: Engine) -> Staged:
-    """Every staged record (money as Decimal, dates as date), from one consistent snapshot."""
+def _read_columns(conn: Connection, table: Table, columns: Sequence[str] | None) -> pd.DataFrame:
+    return (
+        _read(conn, table)
+        if columns is None
+        else _frame(conn.execute(select(*(table.c[c] for c in columns))))
+    )
+
+
+def read_staged(
+    engine: Engine,
+    project_columns: Sequence[str] | None = None,
+    participation_columns: Sequence[str] | None = None,
+) -> Staged:
+    """Every staged record (money as Decimal, dates as date), from one consistent snapshot; of the CORDIS
+    tables only the given columns when given."""
     with engine.connect() as conn:
         return Staged(
-            _read(conn, stg_cordis__projects),
-            _read(conn, stg_cordis__participations),
+            _read_columns(conn, stg_cordis__projects, project_columns),
+            _read_columns(conn, stg_cordis__participations, participation_columns),
             _read(conn, stg_vlaio__projects),
             _read(conn, stg_vlaio__organisations)
             .rename(columns={"order_no": "order"})
