@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.regions import belgian_region
-from transforms.values import ValueParseError, content_hash, parse_bool, parse_date, parse_money
+from transforms.values import (
+    ValueParseError,
+    content_hash,
+    content_hashes,
+    parse_bool,
+    parse_date,
+    parse_money,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +86,28 @@ def test_content_hash_ignores_key_order_whitespace_and_volatile_fields() -> None
     b = {"contentUpdateDate": "2025-12-06", "title": "Twin", "id": "1"}
     assert content_hash(a, exclude=["contentUpdateDate"]) == content_hash(b, exclude=["contentUpdateDate"])
     assert content_hash(a) != content_hash(b)
+
+
+# every kind of value a core frame holds, and the ones that take the slow path (floats, NaN, big ints,
+# unpaired surrogates, nested values)
+_CELLS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.text(),
+    st.sampled_from(["  padded  ", "\ud800 lone surrogate", "é ☃ \n\t", ""]),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.dates(),
+    st.datetimes(timezones=st.sampled_from([None, UTC])),
+    st.floats(allow_nan=True),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS), min_size=1, max_size=5))
+def test_content_hashes_are_content_hash_of_each_row(rows: list[tuple]) -> None:
+    names = ["b_key", "a_key", "ü_key"]  # not in sorted order: the digests sort the keys
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    expected = [content_hash(dict(zip(names, row, strict=True))) for row in rows]
+    assert content_hashes(columns) == expected

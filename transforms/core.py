@@ -15,7 +15,7 @@ from transforms.funding import split_evenly, split_pro_rata
 from transforms.industry40 import matches
 from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution, resolve_organisations
 from transforms.regions import FLANDERS
-from transforms.values import content_hash
+from transforms.values import content_hashes
 
 ZERO = Decimal("0.00")
 
@@ -98,9 +98,7 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]
 def _hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     """The record hash of every row over ``columns`` (the volatile record_hash and last_run_id left out)."""
     hashed = [column for column in columns if column not in ("record_hash", "last_run_id")]
-    values = [frame[name].tolist() for name in hashed]
-    # one row dict at a time: the whole list of them was the core build's peak memory
-    return [content_hash(dict(zip(hashed, row, strict=True))) for row in zip(*values, strict=True)]
+    return content_hashes({name: frame[name].tolist() for name in hashed})
 
 
 def _none_if_missing(value: object) -> object:
