@@ -6,6 +6,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pandas as pd
+
 from extractors.cordis import read_dump
 from extractors.http import make_session
 from extractors.vlaio import crawl, read_page, read_projects
@@ -40,8 +42,6 @@ def load_vlaio(engine, run_id: str, raw_dir: Path, mirror: Path = RECORDED_MIRRO
     """Crawl the recorded VLAIO pages (served on loopback) and stage the proeftuinen as the flow does."""
     import datetime
 
-    import pandas as pd
-
     with serve_mirror(mirror) as bases:
         urls = source_urls(bases)
         result = crawl(make_session(1), urls["VLAIO_BASE_URL"], raw_dir, datetime.date(2026, 11, 27), 10,
@@ -57,6 +57,18 @@ def load_vlaio(engine, run_id: str, raw_dir: Path, mirror: Path = RECORDED_MIRRO
     return written + loads.merge_vlaio_projects(engine, run_id, projects, organisations)
 
 
+def staged_dumps(dumps: tuple[Path, ...] = RECORDED_DUMPS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The projects and participations of ``dumps``, staged (cast and hashed) as the flow stages them."""
+    projects_raw, participations_raw = [], []
+    for dump in dumps:
+        records = read_dump(dump)
+        projects_raw += records.projects
+        participations_raw += records.participations
+    projects, _ = stage_projects(projects_raw)
+    participations, _ = stage_participations(participations_raw)
+    return projects, participations
+
+
 def load(
     db_url: str, run_id: str, dumps: tuple[Path, ...] = RECORDED_DUMPS, vlaio_raw_dir: Path | None = None
 ) -> publish.PublishResult:
@@ -67,13 +79,7 @@ def load(
     start_run(engine, run_id, "test-load", "cordis,vlaio" if vlaio_raw_dir else "cordis", "")
     if vlaio_raw_dir is not None:
         load_vlaio(engine, run_id, vlaio_raw_dir)
-    projects_raw, participations_raw = [], []
-    for dump in dumps:
-        records = read_dump(dump)
-        projects_raw += records.projects
-        participations_raw += records.participations
-    projects, _ = stage_projects(projects_raw)
-    participations, _ = stage_participations(participations_raw)
+    projects, participations = staged_dumps(dumps)
     loads.merge_cordis(engine, run_id, projects, participations)
     staged = publish.read_staged(engine)
     core = build_core(

@@ -15,9 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, select
 
-from extractors.cordis import read_dump
-from tests.loading import RECORDED_DUMPS
-from transforms.cordis import stage_participations, stage_projects
+from tests.loading import staged_dumps
 from transforms.core import build_core
 from transforms.marts import build_marts
 from transforms.regions import FLANDERS
@@ -30,13 +28,7 @@ HISTORY_ONLY = ("valid_from", "valid_to", "is_current", "run_id", "last_run_id")
 
 
 def _staged(run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    projects_raw, participations_raw = [], []
-    for dump in RECORDED_DUMPS:
-        records = read_dump(dump)
-        projects_raw += records.projects
-        participations_raw += records.participations
-    projects, _ = stage_projects(projects_raw)
-    participations, _ = stage_participations(participations_raw)
+    projects, participations = staged_dumps()
     projects["run_id"] = run_id
     participations["run_id"] = run_id
     return projects, participations

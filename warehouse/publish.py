@@ -90,8 +90,10 @@ class PublishResult:
     projects_rewritten: int | None = None
 
 
-def _read(conn: Connection, table: Table) -> pd.DataFrame:
-    return _frame(conn.execute(select(table)))
+def _read(conn: Connection, table: Table, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """``table``'s rows, all its columns or only ``columns``."""
+    query = select(table) if columns is None else select(*(table.c[name] for name in columns))
+    return _frame(conn.execute(query))
 
 
 READ_CHUNK = 50_000
@@ -118,14 +120,6 @@ def _frame(result: CursorResult) -> pd.DataFrame:
     )
 
 
-def _read_columns(conn: Connection, table: Table, columns: Sequence[str] | None) -> pd.DataFrame:
-    return (
-        _read(conn, table)
-        if columns is None
-        else _frame(conn.execute(select(*(table.c[c] for c in columns))))
-    )
-
-
 def read_staged(
     engine: Engine,
     project_columns: Sequence[str] | None = None,
@@ -135,8 +129,8 @@ def read_staged(
     tables only the given columns when given."""
     with engine.connect() as conn:
         return Staged(
-            _read_columns(conn, stg_cordis__projects, project_columns),
-            _read_columns(conn, stg_cordis__participations, participation_columns),
+            _read(conn, stg_cordis__projects, project_columns),
+            _read(conn, stg_cordis__participations, participation_columns),
             _read(conn, stg_vlaio__projects),
             _read(conn, stg_vlaio__organisations)
             .rename(columns={"order_no": "order"})
@@ -188,7 +182,6 @@ def _projects_to_rewrite(
     for key, run in zip(projects["project_key"].tolist(), projects["last_run_id"].tolist(), strict=True):
         if published_run.get(key, missing) != run:
             rewrite.add(key)
-    rewrite.update(key for key in published_run if key not in known)
     if len(rewrite) > MAX_REWRITTEN_SHARE * max(len(known), 1):
         return None
     return rewrite
