@@ -92,6 +92,8 @@ class _TreePeak(threading.Thread):
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak = pid, interval, 0
+        # (wall-clock time, RSS of the tree) at each poll, for the peak of each phase (rss_by_task)
+        self.samples: list[tuple[float, int]] = []
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -110,6 +112,7 @@ class _TreePeak(threading.Thread):
             except psutil.Error:
                 return
             self.peak = max(self.peak, total)
+            self.samples.append((time.time(), total))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> int:
@@ -149,7 +152,54 @@ def measure(cmd: list[str], env: dict[str, str], log_path: Path, timeout_s: floa
         # other work on the machine skews timings: the 1-minute load average around the run
         "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "log": str(log_path),
+        "rss_by_task": rss_by_task(log_path, poller.samples),
     }
+
+
+# Prefect's console lines: "06:21:07.415 | INFO    | Task run 'stage_cordis_dump-a1b' - Finished in state ..."
+TASK_FINISHED = re.compile(
+    r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \| \w+ +\| Task run '(.+?)-[0-9a-f]+' - Finished", re.M
+)
+
+
+def rss_by_task(log_path: Path, samples: list[tuple[float, int]]) -> list[dict[str, Any]]:
+    """Peak RSS between one task's end and the next, in the order the tasks finished: each window is named
+    by the task(s) that finished at its end (two mapped tasks running at once share one), the last by
+    "after the last task" (the flow's own end, the CLI's exit). Prefect logs a task's end, not its start,
+    so a window also holds whatever ran between tasks."""
+    if not samples:
+        return []
+    try:
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    day = time.localtime(samples[0][0])
+    midnight = time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
+    ends: list[tuple[float, str]] = []
+    for match in TASK_FINISHED.finditer(text):
+        hour, minute, second, milli, task = match.groups()
+        at = midnight + int(hour) * 3600 + int(minute) * 60 + int(second) + int(milli) / 1000
+        if at < samples[0][0] - 43_200:  # the run crossed midnight
+            at += 86_400
+        ends.append((at, task))
+    phases: list[dict[str, Any]] = []
+    start, index = samples[0][0], 0
+    for end, task in [*ends, (float("inf"), "after the last task")]:
+        peak = 0
+        while index < len(samples) and samples[index][0] <= end:
+            peak = max(peak, samples[index][1])
+            index += 1
+        if phases and not peak and end != float("inf"):
+            phases[-1]["task"] += f" + {task}"  # finished within one poll interval of the one before
+            continue
+        phases.append(
+            {
+                "task": task,
+                "until_s": None if end == float("inf") else round(end - start, 1),
+                "peak_rss_mb": round(peak / 2**20, 1) if peak else None,
+            }
+        )
+    return phases
 
 
 def _kill_group(pid: int) -> None:
@@ -755,6 +805,11 @@ def render_table(results: dict[str, Any]) -> str:
         met = {True: "MET", False: "NOT MET", None: "n/a"}[verdict.get("met")]
         facts = ", ".join(f"{k}={v}" for k, v in verdict.items() if k != "met")
         lines.append(f"  {name:<48} {met:<8} {facts}")
+    for name in CONTENDERS:
+        phases = (results["contenders"].get(name) or {}).get("rss_by_task")
+        if name.startswith("project_") and phases:
+            lines += ["", f"{name}: peak RSS (MB) until each task finished (time from start, s):"]
+            lines += [f"  {_fmt(p['until_s']):>7}  {_fmt(p['peak_rss_mb']):>9}  {p['task']}" for p in phases]
     lines.append("")
     lines.append(
         "rows_written: source records (projects + participations) added, changed or removed in the project's"

@@ -8,9 +8,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from benchmarks.generate import DUMP_NAMES, HOST, generate, money_json
+from benchmarks.run import rss_by_task
 from extractors.cordis import read_dump
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -112,8 +114,37 @@ def test_small_benchmark_contenders_load_the_same_records(tmp_path: Path, prefec
         assert result["status"] == "succeeded", (name, result.get("error_tail"))
         assert (result["projects"], result["participations"]) == total, name
         assert result["wall_s"] > 0 and result["peak_rss_mb"] > 0, name
+    phases = {p["task"]: p for p in contenders["project_full"]["rss_by_task"]}
+    for task in ("stage_cordis_dump", "merge", "build_inventory", "publish_inventory"):
+        assert any(task in name for name in phases), (task, list(phases))
+    peaks = [p["peak_rss_mb"] for p in phases.values() if p["peak_rss_mb"]]
+    assert max(peaks) <= contenders["project_full"]["peak_rss_polled_tree_mb"]
     assert results["fairness"]["same_counts"] is True
     assert results["prefect_server_startup_s"] is None  # the session's server was reused
     assert results["contenders"]["project_nightly_1pct"]["expected_changed_records"] == 3
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "project_full / duckdb_floor" in completed.stdout
+
+
+def test_rss_by_task_cuts_the_samples_at_each_task_end(tmp_path: Path) -> None:
+    """A CONSTRUCTED log (Prefect's console format) and RSS samples: each window's peak, named by the
+    task(s) that finished at its end; two tasks finishing within one poll share a window."""
+    start = time.mktime((2026, 12, 5, 10, 0, 0, 0, 0, -1))
+    log = tmp_path / "run.log"
+    log.write_text(
+        "10:00:01.000 | INFO    | Flow run 'x' - Beginning flow run\n"
+        "10:00:02.500 | INFO    | Task run 'stage_cordis_dump-0a1' - Finished in state Completed()\n"
+        "10:00:02.510 | INFO    | Task run 'stage_cordis_dump-1b2' - Finished in state Completed()\n"
+        "10:00:04.000 | INFO    | Task run 'build_inventory-c3d' - Finished in state Completed()\n",
+        encoding="utf-8",
+    )
+    mb = 2**20
+    samples = [
+        (start + t, rss * mb) for t, rss in ((0, 100), (1, 300), (2, 250), (3, 900), (4, 400), (5, 120))
+    ]
+    phases = rss_by_task(log, samples)
+    assert phases == [
+        {"task": "stage_cordis_dump + stage_cordis_dump", "until_s": 2.5, "peak_rss_mb": 300.0},
+        {"task": "build_inventory", "until_s": 4.0, "peak_rss_mb": 900.0},
+        {"task": "after the last task", "until_s": None, "peak_rss_mb": 120.0},
+    ]
