@@ -5,6 +5,7 @@ several chunks."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -85,6 +86,41 @@ def test_a_frame_larger_than_a_chunk_is_written_and_read_back_whole_and_exact(en
     # read in three chunks, and still one object per distinct repeated string
     assert len({id(v) for v in back["role"]}) == 2
     assert len({id(v) for v in back["run_id"]}) == 1
+
+
+def test_positions_insert_those_rows_in_that_order_across_chunks(engine, monkeypatch) -> None:
+    """``positions`` (the merge's changed rows): only those rows, each with its own values, taken a chunk at
+    a time from positions out of order."""
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    frame = _frame(11)
+    positions = [9, 2, 5, 0, 10, 7, 4]
+    with engine.begin() as conn:
+        assert bulk.insert_frame(conn, ROWS, frame, {"run_id": "run-1"}, positions=positions) == 7
+        assert bulk.insert_frame(conn, ROWS, frame, {"run_id": "run-2"}, positions=[]) == 0
+    with engine.connect() as conn:
+        back = publish._read(conn, ROWS).sort_values("id", ignore_index=True)
+    assert back["id"].tolist() == sorted(positions)
+    expected = frame.iloc[sorted(positions)].reset_index(drop=True)
+    for column in ("role", "amount", "day", "flag"):
+        assert back[column].tolist() == expected[column].tolist(), column
+    assert set(back["run_id"]) == {"run-1"}
+
+
+def test_inserting_leaves_no_utf8_copy_inside_the_frames_text(engine, monkeypatch) -> None:
+    """sqlite3 and psycopg's COPY cache the UTF-8 of each non-ASCII str they bind inside that str; the frame's
+    own strings are not given to them (a merge would otherwise grow the staged objectives by their UTF-8
+    while the staged frames are held), and the text arrives whole."""
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    roles = ["".join(["coördinator ", "–", str(i)]) for i in range(7)] + ["".join(["plain", "-ascii"])]
+    frame = _frame(8).assign(role=pd.Series(roles, dtype=object))
+    assert all(a is b for a, b in zip(frame["role"], roles, strict=True))
+    sizes = [sys.getsizeof(role) for role in roles]
+    with engine.begin() as conn:
+        assert bulk.insert_frame(conn, ROWS, frame, chunk=2) == 8
+    assert [sys.getsizeof(role) for role in frame["role"]] == sizes
+    with engine.connect() as conn:
+        back = publish._read(conn, ROWS).sort_values("id", ignore_index=True)
+    assert back["role"].tolist() == roles
 
 
 def test_an_empty_frame_writes_nothing(engine) -> None:

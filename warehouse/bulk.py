@@ -8,8 +8,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table, insert
+from sqlalchemy import String, Table, insert
 from sqlalchemy.engine import Connection
+
+from inventory.interning import encodable_copy
 
 CHUNK = 50_000
 
@@ -27,11 +29,19 @@ def column_values(frame: pd.DataFrame, column: str) -> list[Any]:
 
 
 def insert_frame(
-    conn: Connection, table: Table, frame: pd.DataFrame, constants: Mapping[str, Any] | None = None
+    conn: Connection,
+    table: Table,
+    frame: pd.DataFrame,
+    constants: Mapping[str, Any] | None = None,
+    positions: Sequence[int] | None = None,
+    chunk: int | None = None,
 ) -> int:
     """Insert every row of ``frame`` (its columns are columns of ``table``) plus ``constants`` (the same
-    value in every row); returns the rows inserted."""
-    if frame.empty:
+    value in every row); returns the rows inserted. ``positions``: only the rows at these positions, in
+    this order (``frame.iloc[positions]`` taken a chunk at a time, not as a copy of the rows beside them).
+    ``chunk``: rows per chunk (default ``CHUNK``), smaller for long texts (a chunk's are copied, see below)."""
+    rows_total = len(frame) if positions is None else len(positions)
+    if frame.empty or not rows_total:
         return 0
     constants = dict(constants or {})
     names = [*[c for c in frame.columns if c not in constants], *constants]
@@ -46,8 +56,14 @@ def insert_frame(
     reorder = order is not None and order != list(range(len(names)))
     # chunk by chunk: the bound values of a whole 400k-row frame (money and dates bound as new text objects
     # on SQLite) were the publish's peak memory
-    for start in range(0, len(frame), CHUNK):
-        part = frame.iloc[start : start + CHUNK]
+    size = chunk or CHUNK
+    text = {name for name in names if isinstance(table.c[name].type, String)}
+    for start in range(0, rows_total, size):
+        part = (
+            frame.iloc[start : start + size]
+            if positions is None
+            else frame.iloc[positions[start : start + size]]
+        )
         values: list[list[Any]] = []
         for name in names:
             processor = processors[name]
@@ -56,7 +72,11 @@ def insert_frame(
                 values.append([processor(value) if processor else value] * len(part))
             else:
                 column = column_values(part, name)
-                values.append([processor(v) for v in column] if processor else column)
+                if processor:
+                    column = [processor(v) for v in column]
+                if name in text:  # the driver encodes each str, caching its UTF-8 inside it: given a copy
+                    column = [encodable_copy(v) if type(v) is str else v for v in column]
+                values.append(column)
         rows = list(zip(*values, strict=True))
         if copy:
             _copy(conn, table, names, rows)
@@ -66,7 +86,7 @@ def insert_frame(
             )
         else:
             conn.exec_driver_sql(str(compiled), [dict(zip(names, row, strict=True)) for row in rows])
-    return len(frame)
+    return rows_total
 
 
 def _copy(conn: Connection, table: Table, names: list[str], rows: list[tuple]) -> None:

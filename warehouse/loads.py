@@ -26,6 +26,8 @@ from warehouse.schema import (
 
 # Parameter lists are chunked so the IN (...) lists stay under every driver's limit.
 CHUNK = 500
+# staged projects inserted per chunk: each chunk's objectives are copied for the driver (warehouse.bulk)
+PROJECT_CHUNK = 5_000
 
 
 def _records(frame: pd.DataFrame, run_id: str) -> list[dict[str, Any]]:
@@ -94,8 +96,10 @@ def merge_cordis(
             )
             if stored.get(source_id) != record_hash
         ]
-        _delete_keys(conn, projects_table, ("source", "source_id"), projects.iloc[changed])
-        insert_frame(conn, projects_table, projects.iloc[changed], stamp)
+        # only a stored project has rows to delete (a first load has none)
+        stored_changed = [index for index in changed if project_ids[index] in stored]
+        _delete_keys(conn, projects_table, ("source", "source_id"), projects.iloc[stored_changed])
+        insert_frame(conn, projects_table, projects, stamp, positions=changed, chunk=PROJECT_CHUNK)
 
         stored_parts: dict[str, set[tuple]] = defaultdict(set)
         columns = (
@@ -126,10 +130,10 @@ def merge_cordis(
         written = len(changed)
         for pid in to_replace:
             written += _changed_records(incoming.get(pid, set()), stored_parts.get(pid, set()))
-        for chunk in chunks(to_replace, CHUNK):
+        for chunk in chunks([pid for pid in to_replace if pid in stored_parts], CHUNK):
             conn.execute(delete(parts_table).where(parts_table.c.project_source_id.in_(chunk)))
         rows = [index for pid in to_replace for index in incoming_rows.get(pid, [])]
-        insert_frame(conn, parts_table, participations.iloc[rows], stamp)
+        insert_frame(conn, parts_table, participations, stamp, positions=rows)
         _replace_dump_members(conn, run_id, projects, participations, members)
     return written
 
