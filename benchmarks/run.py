@@ -398,6 +398,7 @@ def run_project(
         INVENTORY_DB_URL=db_url,
         INVENTORY_HTTP_RETRIES="1",
         INVENTORY_EXTRACT_TASK_RETRIES="0",
+        PREFECT_LOGGING_LEVEL="INFO",  # each task's "Finished" line: the phases of rss_by_task
     )
     args = ["refresh", "--sources", "cordis", "--programmes", "HORIZON,H2020", "--data-dir", str(data_dir)]
     if profile_to is None:

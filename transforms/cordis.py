@@ -141,7 +141,10 @@ def _stage(
             )
             continue
         row["source"] = SOURCE
-        row["source_file"] = record.get("source_file")
+        source_file = record.get("source_file")  # one object per file (each record brings its own copy)
+        row["source_file"] = (
+            seen.setdefault(source_file, source_file) if type(source_file) is str else source_file
+        )
         row["record_hash"] = content_hash(record, exclude=VOLATILE_FIELDS)
         rows.append(row)
     return rows, quarantined

@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import orjson
 
+from inventory.interning import encodable_copy
+
 CENT = Decimal("0.01")
 # The warehouse keeps money as NUMERIC(18, 2) and counts as INTEGER: a value outside those ranges is not a
 # value of its field. It is refused here (the record is quarantined) instead of failing the whole load.
@@ -111,7 +113,7 @@ def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> s
     Text that is not valid Unicode (an unpaired surrogate, as a JSON escape can produce) still hashes."""
     skip = set(exclude)
     canonical = {
-        key: (value.strip() if isinstance(value, str) else value)
+        key: (encodable_copy(value.strip()) if isinstance(value, str) else value)
         for key, value in record.items()
         if key not in skip
     }
@@ -130,7 +132,7 @@ def _canonical_values(values: list[object]) -> list[object]:
     for value in values:
         kind = type(value)
         if kind is str:
-            out.append(value.strip())
+            out.append(encodable_copy(value.strip()))
         elif kind in _AS_IS:
             out.append(value)
         elif kind in _AS_TEXT:
