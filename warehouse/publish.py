@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from inventory.interning import shared_text
 from warehouse.bulk import chunks, insert_frame
+from warehouse.engine import large_page_cache
 from warehouse.history import merge_history
 from warehouse.schema import (
     HISTORY_KEYS,
@@ -255,6 +256,7 @@ def publish(
     history: dict[str, int] = {}
     rewritten: dict[str, int] = {}
     with engine.begin() as conn:
+        large_page_cache(conn)
         touched: set[str] = set()
         for table in (core_projects, core_organisations, core_participations):
             change = merge_history(conn, table, HISTORY_KEYS[table.name], core[table.name], run_id, now)
