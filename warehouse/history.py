@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from warehouse.bulk import chunks, column_values, insert_frame
 
 CHUNK = 500
+READ_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,12 @@ class HistoryChange:
 def merge_history(
     conn: Connection, table: Table, key: Sequence[str], frame: pd.DataFrame, run_id: str, now: datetime
 ) -> HistoryChange:
-    """Bring ``table``'s current rows to ``frame`` (the complete current state, one row per key)."""
+    """Bring ``table``'s current rows to ``frame`` (the complete current state, one row per key).
+
+    The current rows' keys and hashes stream from the database and are compared with the frame's as they
+    come: none of them is kept but the removed ones (a dict of the 409k current participations of a 60k
+    warehouse, their keys' strings read anew, was 190 MB of the publish's peak)."""
     key_columns = [table.c[name] for name in key]
-    current = {
-        tuple(row[:-1]): row[-1]
-        for row in conn.execute(select(*key_columns, table.c.record_hash).where(table.c.is_current))
-    }
     # the last row of each key, in the order keys first appear (as a dict of the records would keep them)
     position: dict[tuple, int] = {}
     if len(frame):
@@ -44,9 +45,23 @@ def merge_history(
         for index, incoming_key in enumerate(keys):
             position[incoming_key] = index
     hashes = column_values(frame, "record_hash") if len(frame) else []
-    changed = [k for k, i in position.items() if k in current and current[k] != hashes[i]]
-    new = [k for k in position if k not in current]
-    removed = [k for k in current if k not in position]
+    found = bytearray(len(frame))  # found[position of a key] = 1 once its current row is read
+    differing: set[tuple] = set()
+    removed: list[tuple] = []
+    query = select(*key_columns, table.c.record_hash).where(table.c.is_current)
+    width = len(key)
+    for part in conn.execute(query, execution_options={"yield_per": READ_CHUNK}).partitions():
+        for row in part:
+            current_key = tuple(row[:width])
+            index = position.get(current_key)
+            if index is None:
+                removed.append(current_key)
+            else:
+                found[index] = 1
+                if hashes[index] != row[width]:
+                    differing.add(current_key)
+    changed = [k for k in position if k in differing]  # in the frame's order, as inserted before
+    new = [k for k, i in position.items() if not found[i]]
 
     to_close = changed + removed
     for chunk in chunks(to_close, CHUNK):
