@@ -44,15 +44,15 @@ def make_engine(db_url: str) -> Engine:
 
 # SQLite's own default page cache (-2000: 2,000 KiB); a pooled connection goes back to it when returned
 DEFAULT_CACHE_SIZE = -2000
-PUBLISH_CACHE_SIZE = -65536
+PUBLISH_CACHE_SIZE = -16384
 
 
 def large_page_cache(conn: Connection) -> None:
-    """A 64 MiB page cache for this SQLite connection, until it goes back to the pool (elsewhere nothing).
+    """A 16 MiB page cache for this SQLite connection, until it goes back to the pool (elsewhere nothing).
 
-    The publish: the indexes of 400k-row tables stay in memory while it rewrites them (60k projects: the
-    publish 16.1 s -> 11.2 s; 128 and 256 MiB gave no more, measured by publishing the 60k core and marts into
-    a copy of the warehouse). Not for every connection: the merge's grew by 36 MB of cache at 60k projects,
-    on top of the staged rows, for no time gained (11.5 s either way, scratch measurement)."""
+    The publish: the indexes of 400k-row tables stay in memory while it rewrites them. Publishing the 60k
+    core and marts whole into a copy of the warehouse (scratch measurement, session 7): 2 MiB (SQLite's
+    default) 19.0 s and +171 MB of RSS; 16 MiB 13.8-15.8 s, +180 MB; 64 MiB 15.3-16.4 s, +202 MB. Not for
+    every connection: the merge's grew by 36 MB of cache at 60k projects for no time gained."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA cache_size={PUBLISH_CACHE_SIZE}")
