@@ -384,6 +384,7 @@ def _stage_batches(
     same_ids: list[Any] = []
     same_files: list[Any] = []
     same_part_files: list[Any] = []
+    shared: dict[str, str] = {}  # equal participation text one object across the dump's batches
     read = 0
     for number, batch in enumerate(batches, start=1):
         split = split_unchanged(batch.projects, batch.participations, known_hashes)
@@ -391,7 +392,7 @@ def _stage_batches(
         same_files += [r.get("source_file") for r in split.same_projects]
         same_part_files += [r.get("source_file") for r in split.same_participations]
         staged_projects, bad_projects = stage_projects(split.projects)
-        staged_parts, bad_parts = stage_participations(split.participations)
+        staged_parts, bad_parts = stage_participations(split.participations, shared)
         projects.append(staged_projects)
         participations.append(staged_parts)
         quarantined += [
