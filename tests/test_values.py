@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inventory.interning import encodable_copy
+from transforms import values
 from transforms.regions import belgian_region
 from transforms.values import (
     ValueParseError,
@@ -108,12 +109,16 @@ _CELLS = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS), min_size=1, max_size=5))
-def test_content_hashes_are_content_hash_of_each_row(rows: list[tuple]) -> None:
+@given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS), min_size=1, max_size=8), st.integers(1, 4))
+def test_content_hashes_are_content_hash_of_each_row(rows: list[tuple], chunk: int) -> None:
+    """Over every value kind, and rows taken a few at a time (``HASH_CHUNK`` made small: chunk borders)."""
     names = ["b_key", "a_key", "ü_key"]  # not in sorted order: the digests sort the keys
     columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
     expected = [content_hash(dict(zip(names, row, strict=True))) for row in rows]
-    assert content_hashes(columns) == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(values, "HASH_CHUNK", chunk)
+        assert content_hashes(columns) == expected
+    assert content_hashes({}) == []
 
 
 def test_hashing_leaves_no_utf8_copy_inside_the_hashed_text() -> None:

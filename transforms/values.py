@@ -125,6 +125,7 @@ def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> s
 _AS_TEXT = frozenset({Decimal, date, datetime})
 _AS_IS = frozenset({type(None), bool, int})
 _FALLBACK = object()
+HASH_CHUNK = 20_000
 
 
 def _canonical_values(values: list[object]) -> list[object]:
@@ -147,15 +148,20 @@ def content_hashes(columns: Mapping[str, list[object]]) -> list[str]:
     converted column by column: one dict per row instead of a dict, a trimmed copy and a type check per row
     (2x faster on the 470k core rows of a 60k refresh)."""
     names = sorted(columns)
-    canonical = [_canonical_values(list(columns[name])) for name in names]
-    hashes = []
+    rows = len(columns[names[0]]) if names else 0
+    hashes: list[str] = []
     sha256, dumps = hashlib.sha256, orjson.dumps
-    for index, row in enumerate(zip(*canonical, strict=True)):
-        if _FALLBACK not in row:
-            try:
-                hashes.append(sha256(dumps(dict(zip(names, row, strict=True)))).hexdigest())
-                continue
-            except orjson.JSONEncodeError:
-                pass  # an unpaired surrogate, an int past 64 bits: as content_hash does
-        hashes.append(content_hash({name: columns[name][index] for name in names}))
+    # HASH_CHUNK rows at a time: the canonical text of every row at once (an amount's str, a trimmed copy)
+    # was ≈100 MB beside the 409k core participations of a 60k refresh
+    for start in range(0, rows, HASH_CHUNK):
+        stop = min(start + HASH_CHUNK, rows)
+        canonical = [_canonical_values(list(columns[name][start:stop])) for name in names]
+        for index, row in enumerate(zip(*canonical, strict=True), start=start):
+            if _FALLBACK not in row:
+                try:
+                    hashes.append(sha256(dumps(dict(zip(names, row, strict=True)))).hexdigest())
+                    continue
+                except orjson.JSONEncodeError:
+                    pass  # an unpaired surrogate, an int past 64 bits: as content_hash does
+            hashes.append(content_hash({name: columns[name][index] for name in names}))
     return hashes

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
@@ -134,11 +135,19 @@ def _shared_columns(part: Sequence[Sequence], seen: list[dict | None], first: bo
     return columns
 
 
-def _object_frame(names: list[str], columns: Sequence[Sequence]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {name: pd.Series(column, dtype=object) for name, column in zip(names, columns, strict=True)},
-        columns=names,
-    )
+def _object_frame(names: list[str], columns: list[Sequence]) -> pd.DataFrame:
+    """A frame of object columns holding ``columns`` (emptied: each list is dropped once copied). One 2-D
+    object array is filled column by column and handed to pandas as its block, without a copy: a dict of
+    Series was copied twice, into the Series and then into pandas' consolidated block (+106 MB at once
+    for the 409k staged participations the core build reads)."""
+    rows = len(columns[0]) if columns else 0
+    block = np.empty((len(names), rows), dtype=object)
+    for index, column in enumerate(columns):
+        if len(column) != rows:
+            raise ValueError(f"column {names[index]} holds {len(column)} values, not {rows}")
+        block[index] = np.fromiter(column, dtype=object, count=rows)  # each value as it is, a tuple too
+        columns[index] = ()
+    return pd.DataFrame(block.T, columns=names, dtype=object, copy=False)
 
 
 def _frame(result: CursorResult) -> pd.DataFrame:
