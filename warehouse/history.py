@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from warehouse.bulk import chunks, column_values, insert_frame
 
 CHUNK = 500
-READ_CHUNK = 50_000
+READ_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def merge_history(
             .where(and_(table.c.is_current, tuple_(*key_columns).in_(chunk)))
             .values(valid_to=now, is_current=False)
         )
-    rows = frame.iloc[[position[k] for k in changed + new]]
     constants = {"valid_from": now, "valid_to": None, "is_current": True, "run_id": run_id}
-    inserted = insert_frame(conn, table, rows, constants)
+    # by position, a chunk at a time: a first publish inserts every row, no copy of the frame beside it
+    inserted = insert_frame(conn, table, frame, constants, positions=[position[k] for k in changed + new])
     return HistoryChange(inserted=inserted, closed=len(to_close), touched=(*changed, *new, *removed))
