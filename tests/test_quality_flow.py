@@ -156,7 +156,7 @@ def test_yearly_sums_off_by_a_cent_block_publishing(published: str, monkeypatch:
     before = _marts(published)
     import flows.tasks as tasks
 
-    real = tasks.build_core
+    real = tasks.complete_core
 
     def off_by_a_cent(*args, **kwargs):
         core = real(*args, **kwargs)
@@ -164,7 +164,7 @@ def test_yearly_sums_off_by_a_cent_block_publishing(published: str, monkeypatch:
         core.yearly_funding.loc[first, "eu_contribution_eur"] += Decimal("0.01")
         return core
 
-    monkeypatch.setattr(tasks, "build_core", off_by_a_cent)
+    monkeypatch.setattr(tasks, "complete_core", off_by_a_cent)
     # the core is rebuilt only when staging changed; the mirror's dumps are the same, so force the rebuild
     monkeypatch.setattr(tasks.publish, "needs_publish", lambda engine: True)
     _assert_blocked(published, before, "expect_column_values_to_be_between", "eu_difference_cents")
