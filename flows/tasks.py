@@ -61,6 +61,7 @@ from transforms.marts import build_marts
 from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
 from transforms.vlaio import stage_projects as stage_vlaio_projects
 from warehouse import ledger, loads, maintenance, publish, quality_results
+from warehouse.bulk import LONG_TEXT_CHUNK
 from warehouse.engine import make_engine
 from warehouse.migrate import upgrade
 from warehouse.publish import PublishResult
@@ -543,7 +544,7 @@ def run_counts(
     return carry_over_counts(counts, quality_results.previous_counts(_engine(settings)), unread_programmes)
 
 
-def build_core_from_staging(engine: Engine, chunk: int = publish.PROJECT_CHUNK) -> Core:
+def build_core_from_staging(engine: Engine, chunk: int = LONG_TEXT_CHUNK) -> Core:
     """The core from everything staged, read as of one moment. The CORDIS projects are read and turned into
     project rows ``chunk`` at a time, before the participations are read: the texts only matched (the
     objectives, 209 MB at 60k projects) are never all in memory, nor beside the participations."""

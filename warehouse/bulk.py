@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection
 from inventory.interning import encodable_copy
 
 CHUNK = 50_000
+# rows a chunk where each holds long text (a staged project's objective): 5,000 objectives are ≈17 MB
+LONG_TEXT_CHUNK = 5_000
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -12,7 +12,7 @@ from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
 from transforms.dump_members import MEMBER_COLUMNS, member_label, stale_project_ids
-from warehouse.bulk import chunks, column_values, insert_frame
+from warehouse.bulk import LONG_TEXT_CHUNK, chunks, column_values, insert_frame
 from warehouse.schema import (
     etl_run,
     quarantine,
@@ -27,8 +27,6 @@ from warehouse.schema import (
 
 # Parameter lists are chunked so the IN (...) lists stay under every driver's limit.
 CHUNK = 500
-# staged projects inserted per chunk: each chunk's objectives are copied for the driver (warehouse.bulk)
-PROJECT_CHUNK = 5_000
 
 
 def _records(frame: pd.DataFrame, run_id: str) -> list[dict[str, Any]]:
@@ -100,7 +98,7 @@ def merge_cordis(
         # only a stored project has rows to delete (a first load has none)
         stored_changed = [index for index in changed if project_ids[index] in stored]
         _delete_keys(conn, projects_table, ("source", "source_id"), projects.iloc[stored_changed])
-        insert_frame(conn, projects_table, projects, stamp, positions=changed, chunk=PROJECT_CHUNK)
+        insert_frame(conn, projects_table, projects, stamp, positions=changed, chunk=LONG_TEXT_CHUNK)
 
         stored_parts: dict[str, set[tuple]] = defaultdict(set)
         columns = (
@@ -137,10 +135,11 @@ def _participations_to_replace(
     for pid, group in groupby(sorted(range(len(pids)), key=pids.__getitem__), key=pids.__getitem__):
         positions = list(group)
         incoming = {tuple(column[i] for column in columns) for i in positions}
-        if incoming != stored.get(pid, set()):
+        before = stored.get(pid, set())
+        if incoming != before:
             to_replace.append(pid)
             rows += positions
-            replaced += _changed_records(incoming, stored.get(pid, set()))
+            replaced += _changed_records(incoming, before)
     # a project staged now without participations loses the stored ones
     for pid in set(project_ids).difference(pids):
         if stored.get(pid):

@@ -19,7 +19,7 @@ from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from inventory.interning import shared_text
-from warehouse.bulk import chunks, insert_frame
+from warehouse.bulk import LONG_TEXT_CHUNK, chunks, insert_frame
 from warehouse.engine import large_page_cache
 from warehouse.history import merge_history
 from warehouse.schema import (
@@ -102,12 +102,10 @@ def _read(conn: Connection, table: Table, columns: Sequence[str] | None = None) 
 
 
 READ_CHUNK = 50_000
-# staged CORDIS projects per chunk of a chunked read: 5,000 objectives are ≈17 MB of text
-PROJECT_CHUNK = 5_000
 
 
 def iter_staged_cordis_projects(
-    bind: Engine | Connection, columns: Sequence[str] | None = None, chunk: int = PROJECT_CHUNK
+    bind: Engine | Connection, columns: Sequence[str] | None = None, chunk: int = LONG_TEXT_CHUNK
 ) -> Iterator[pd.DataFrame]:
     """The staged CORDIS projects (all columns or only ``columns``) as frames of at most ``chunk`` rows, in
     the order ``read_staged`` gives them, equal strings one object across chunks; the rows stream from the
