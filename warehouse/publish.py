@@ -269,7 +269,7 @@ def publish(
             change = merge_history(conn, table, HISTORY_KEYS[table.name], core[table.name], run_id, now)
             history[table.name] = change.rows_written
             if table is not core_organisations:
-                touched.update(key[0] for key in change.touched)
+                touched.update(change.touched)
         projects = _projects_to_rewrite(conn, frames, touched, fingerprint)
         for table in PER_PROJECT_TABLES:
             frame = frames[table.name]
