@@ -15,6 +15,7 @@ from extractors.cordis.xml_dump import parse_project_document
 from inventory.errors import BadSourceFileError
 from tests.independent import SOURCES, expected_from_sources
 from transforms.cordis import stage_participations, stage_projects
+from transforms.values import parse_money
 
 MIRROR_DATA = Path(__file__).resolve().parents[1] / "recorded" / "mirror" / "cordis.europa.eu" / "data"
 JSON_ZIP = MIRROR_DATA / "cordis-h2020projects-json.zip"
@@ -40,6 +41,27 @@ def test_e_notation_money_is_read_exactly() -> None:
     row = projects.set_index("source_id").loc["662192"]  # 3Ccar: "ecMaxContribution": 1.732084396E7
     assert row["ec_max_contribution_eur"] == Decimal("17320843.96")
     assert row["total_cost_eur"] == Decimal("52401675.84")
+
+
+def test_a_participations_equal_amounts_are_staged_as_one_object() -> None:
+    """In the real H2020 sample most participations' net EU contribution is their EU contribution; staged, the
+    two are one Decimal (the memory of 365k amounts at 60k projects), and every amount is still its own."""
+    records = read_dump(JSON_ZIP).participations
+    participations, _ = stage_participations(records)
+    ec, net = (
+        participations["ec_contribution_eur"].tolist(),
+        participations["net_ec_contribution_eur"].tolist(),
+    )
+    equal = [i for i, (a, b) in enumerate(zip(ec, net, strict=True)) if a is not None and a == b]
+    assert equal and all(net[i] is ec[i] for i in equal)
+    by_key = {(r["projectID"], r["organisationID"], r["role"], r["order"]): r for r in records}
+    for row in participations.itertuples():
+        record = by_key[(row.project_source_id, row.organisation_id, row.role, str(row.order_no))]
+        for column, field in (
+            ("net_ec_contribution_eur", "netEcContribution"),
+            ("total_cost_eur", "totalCost"),
+        ):
+            assert repr(getattr(row, column)) == repr(parse_money(record[field]))
 
 
 def test_same_organisation_twice_in_a_project_keeps_both_participations() -> None:

@@ -21,6 +21,7 @@ from transforms.values import (
     parse_bool,
     parse_date,
     parse_money,
+    share_equal_amounts,
 )
 
 
@@ -142,3 +143,35 @@ def test_encodable_copy_copies_only_text_an_encoder_would_cache_utf8_in() -> Non
     assert encodable_copy(plain) is plain
     copy = encodable_copy(wide)
     assert copy == wide and copy is not wide
+
+
+def test_equal_amounts_of_a_row_become_one_object_and_only_identical_ones() -> None:
+    ec = [Decimal("100.00"), Decimal("1.50"), Decimal("0.00"), None, Decimal("7.00")]
+    net = [Decimal("100.00"), Decimal("1.5"), Decimal("-0.00"), None, Decimal("8.00")]
+    total = [Decimal("90.00"), Decimal("1.50"), Decimal("0.00"), Decimal("3.00"), Decimal("8.00")]
+    share_equal_amounts(ec, net, total)
+    assert net[0] is ec[0]
+    assert net[1] is not ec[1] and str(net[1]) == "1.5"  # equal, but written otherwise: kept
+    assert total[1] is ec[1]
+    assert net[2] is not ec[2] and str(net[2]) == "-0.00" and total[2] is ec[2]
+    assert total[4] is net[4] and total[4] is not ec[4]
+    assert net[3] is None and total[3] == Decimal("3.00")
+
+
+_AMOUNTS = st.one_of(
+    st.none(),
+    st.decimals(min_value=-5, max_value=5, places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from([Decimal("1.5"), Decimal("1.50"), Decimal("-0.00"), Decimal("0"), Decimal("0.00")]),
+)
+
+
+@given(st.lists(st.tuples(_AMOUNTS, _AMOUNTS, _AMOUNTS), min_size=1, max_size=12))
+def test_sharing_amounts_changes_no_value_nor_how_it_is_written(rows: list[tuple]) -> None:
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    before = [[repr(value) for value in column] for column in columns]
+    share_equal_amounts(*columns)
+    assert [[repr(value) for value in column] for column in columns] == before
+    for row in range(len(rows)):  # and any two written alike in a row are one object
+        amounts = [column[row] for column in columns if isinstance(column[row], Decimal)]
+        for first in amounts:
+            assert all(first is other for other in amounts if repr(other) == repr(first))

@@ -19,6 +19,7 @@ from transforms.values import (
     parse_date,
     parse_int,
     parse_money,
+    share_equal_amounts,
 )
 
 SOURCE = "cordis"
@@ -71,6 +72,7 @@ PARTICIPATION_COLUMNS: dict[str, tuple[str, Callable[[str | None], Any]]] = {
     "end_of_participation": ("endOfParticipation", parse_bool),
 }
 
+PARTICIPATION_AMOUNTS = ("ec_contribution_eur", "net_ec_contribution_eur", "total_cost_eur")
 PROJECT_FRAME_COLUMNS = ["source", *PROJECT_COLUMNS, "source_file", "record_hash"]
 PARTICIPATION_FRAME_COLUMNS = ["source", *PARTICIPATION_COLUMNS, "region", "source_file", "record_hash"]
 
@@ -180,6 +182,12 @@ def stage_participations(
     )
     for row in rows:
         row["region"] = belgian_region(row["country"], row["nuts_code"], row["post_code"])
+    # a participation's net contribution and total cost, when equal to its contribution, one object with it
+    amounts = [[row[name] for row in rows] for name in PARTICIPATION_AMOUNTS]
+    share_equal_amounts(*amounts)
+    for name, values in zip(PARTICIPATION_AMOUNTS, amounts, strict=True):
+        for row, value in zip(rows, values, strict=True):
+            row[name] = value
     return _frame(rows, PARTICIPATION_FRAME_COLUMNS), pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
 
 
