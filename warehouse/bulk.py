@@ -13,7 +13,9 @@ from sqlalchemy.engine import Connection
 
 from inventory.interning import encodable_copy
 
-CHUNK = 50_000
+# rows bound and sent per executemany / COPY: a chunk's bound rows are held at once (50k was part of the
+# merge's and the publish's peak at 60k projects: see benchmarks/README.md, session 8); a chunk costs one call
+CHUNK = 20_000
 # rows a chunk where each holds long text (a staged project's objective): 5,000 objectives are ≈17 MB
 LONG_TEXT_CHUNK = 5_000
 
