@@ -98,10 +98,17 @@ def _columns(table: Table, columns: Sequence[str] | None) -> list[str]:
 
 def _read(conn: Connection, table: Table, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """``table``'s rows, all its columns or only ``columns``."""
-    return _frame(conn.execute(select(*(table.c[name] for name in _columns(table, columns)))))
+    return _frame(_streamed(conn, select(*(table.c[name] for name in _columns(table, columns)))))
 
 
 READ_CHUNK = 50_000
+
+
+def _streamed(conn: Connection, query: Select) -> CursorResult:
+    """``query``'s result fetched ``READ_CHUNK`` rows at a time: on PostgreSQL through a server-side cursor
+    (psycopg otherwise receives the whole result into the client's memory at once before a row is read:
+    ≈60 MB more at the core build's peak for the 409k staged participations)."""
+    return conn.execute(query, execution_options={"yield_per": READ_CHUNK})
 
 
 def iter_staged_cordis_projects(
@@ -324,4 +331,4 @@ def read_query(bind: Engine | Connection, query: Select) -> pd.DataFrame:
     """The rows of ``query`` as a frame built like ``read_table``'s: selecting a table's columns gives the
     same columns and values as ``read_table`` gives for that table."""
     with connected(bind) as conn:
-        return _frame(conn.execute(query))
+        return _frame(_streamed(conn, query))
