@@ -53,6 +53,10 @@ class ExpectationSpec:
     notes: str | None = None
 
 
+# the kwargs of an expectation that name one column it reads
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
 @dataclass(frozen=True)
 class Suite:
     name: str
@@ -62,6 +66,17 @@ class Suite:
     key_columns: tuple[str, ...] = ()
     money_columns: tuple[str, ...] = ()
     date_columns: tuple[str, ...] = ()
+
+    def read_columns(self) -> frozenset[str]:
+        """The columns whose values an expectation reads, and the key columns its results name the failing
+        rows by; a column only listed in the column set is not read."""
+        read = set(self.key_columns)
+        for spec in self.expectations:
+            for name in _COLUMN_KWARGS:
+                if name in spec.kwargs:
+                    read.add(spec.kwargs[name])
+            read.update(spec.kwargs.get("column_list", ()))
+        return frozenset(read)
 
     def required_columns(self) -> tuple[str, ...]:
         """The column set of its ``expect_table_columns_to_match_set``, if it has one."""

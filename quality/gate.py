@@ -122,7 +122,7 @@ def validate_marts(
 
 
 def _validate(spec: Suite, frame: pd.DataFrame, parameters: Mapping[str, Any] | None = None) -> GateResult:
-    converted = comparable(frame, money=spec.money_columns, dates=spec.date_columns)
+    converted = comparable(frame, money=spec.money_columns, dates=spec.date_columns, read=spec.read_columns())
     return outcomes_of(spec.name, gx_engine.run_suite(spec, converted, parameters), spec.key_columns)
 
 
