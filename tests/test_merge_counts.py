@@ -7,13 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from sqlalchemy import select
 
 from extractors.cordis import read_dump
 from tests.loading import RECORDED_DUMPS
 from transforms.cordis import stage_participations, stage_projects
+from warehouse import loads
 from warehouse.engine import make_engine
 from warehouse.loads import merge_cordis, merge_vlaio_projects
 from warehouse.migrate import upgrade
+from warehouse.schema import stg_cordis__participations
 
 
 def _staged() -> tuple[list[dict], list[dict]]:
@@ -25,7 +29,11 @@ def _merge(engine, run_id: str, projects: list[dict], participations: list[dict]
     return merge_cordis(engine, run_id, stage_projects(projects)[0], stage_participations(participations)[0])
 
 
-def test_a_changed_added_and_removed_participation_and_a_changed_project_count_four(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [500, 2], ids=["one-chunk", "projects-two-at-a-time"])
+def test_a_changed_added_and_removed_participation_and_a_changed_project_count_four(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(loads, "CHUNK", chunk)  # projects compared (and their stored rows read) per chunk
     engine = make_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
     upgrade(engine)
     projects, participations = _staged()
@@ -41,6 +49,28 @@ def test_a_changed_added_and_removed_participation_and_a_changed_project_count_f
     edited_projects = [dict(p) for p in projects]
     edited_projects[0]["title"] = "A new title"  # 1
     assert _merge(engine, "run-3", edited_projects, [*changed, added]) == 4
+    assert _stored(engine) == _keys(stage_participations([*changed, added])[0])
+
+    # a project staged again without any participation loses its stored ones, each a removed record
+    emptied = edited_projects[-1]["id"]
+    kept = [p for p in [*changed, added] if p["projectID"] != emptied]
+    lost = len(changed) + 1 - len(kept)
+    assert lost > 0
+    assert _merge(engine, "run-4", edited_projects, kept) == lost
+    assert _stored(engine) == _keys(stage_participations(kept)[0])
+
+
+def _keys(frame: pd.DataFrame) -> set[tuple]:
+    columns = ["project_source_id", "organisation_id", "role", "order_no", "record_hash"]
+    return {tuple(row) for row in frame[columns].itertuples(index=False)}
+
+
+def _stored(engine) -> set[tuple]:
+    table = stg_cordis__participations
+    query = select(table.c.project_source_id, table.c.organisation_id, table.c.role, table.c.order_no,
+                   table.c.record_hash)  # fmt: skip
+    with engine.connect() as conn:
+        return {tuple(row) for row in conn.execute(query)}
 
 
 def test_a_renamed_proeftuin_organisation_is_one_changed_record(tmp_path: Path) -> None:
