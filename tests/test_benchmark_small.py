@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from benchmarks.generate import DUMP_NAMES, HOST, generate, money_json
-from benchmarks.run import rss_by_task
+from benchmarks.run import measure, rss_by_task
 from extractors.cordis import read_dump
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -148,3 +148,22 @@ def test_rss_by_task_cuts_the_samples_at_each_task_end(tmp_path: Path) -> None:
         {"task": "build_inventory", "until_s": 4.0, "peak_rss_mb": 900.0},
         {"task": "after the last task", "until_s": None, "peak_rss_mb": 120.0},
     ]
+
+
+def test_a_small_child_is_not_measured_with_the_benchmarks_own_memory(tmp_path: Path) -> None:
+    """A child that allocates 64 MB, measured by a benchmark process holding 300 MB more than it did: the
+    peak reported is the child's (a forked child's ru_maxrss counts the parent's pages until it execs, and
+    was reported as the peak of the smaller contenders)."""
+    held = bytearray(300 * 2**20)
+    held[::4096] = b"\x01" * len(range(0, len(held), 4096))  # resident, not only reserved
+    # it frees the 64 MB before it sleeps: its high-water mark (VmHWM) still shows them to a later poll
+    code = (
+        "import time; x = bytearray(64 * 2**20); x[::4096] = b'1' * (len(x) // 4096); del x; time.sleep(0.5)"
+    )
+    child = [sys.executable, "-c", code]
+    result = measure(child, dict(os.environ), tmp_path / "child.log", timeout_s=60)
+    assert result["exit_code"] == 0
+    assert result["ru_maxrss_mb"] > 300  # the polluted figure the benchmark no longer reports
+    assert 64 <= result["peak_rss_mb"] < 200
+    assert result["peak_vmhwm_mb"] >= 64  # seen though freed before the polls that followed
+    del held
