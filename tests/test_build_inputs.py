@@ -71,3 +71,32 @@ def test_the_chunked_build_is_the_build_from_one_read(db_url: str, tmp_path: Pat
     for name, frame in expected.items():
         assert len(frame), name
         pd.testing.assert_frame_equal(actual[name], frame, obj=name)
+
+
+def test_a_read_gives_a_rows_equal_amounts_as_one_object_and_every_amount_as_stored(db_url: str) -> None:
+    """Read back (SQLite and PostgreSQL), a participation's net contribution is the same Decimal as its
+    contribution where the two are equal; each amount is still what the table holds, as SQL reads it."""
+    from sqlalchemy import select
+
+    from warehouse.schema import stg_cordis__participations as table
+
+    load(db_url, "run-1")
+    engine = make_engine(db_url)
+    try:
+        staged = read_staged(engine).cordis_participations
+        key = ["project_source_id", "organisation_id", "role", "order_no"]
+        amounts = ["ec_contribution_eur", "net_ec_contribution_eur", "total_cost_eur"]
+        with engine.connect() as conn:
+            stored = {
+                tuple(r[:4]): tuple(r[4:]) for r in conn.execute(select(*(table.c[c] for c in key + amounts)))
+            }
+    finally:
+        engine.dispose()
+    shared = 0
+    for row in staged[key + amounts].itertuples(index=False):
+        ec, net, total = row[4:]
+        assert tuple(map(repr, (ec, net, total))) == tuple(map(repr, stored[tuple(row[:4])]))
+        if ec is not None and repr(net) == repr(ec):
+            assert net is ec
+            shared += 1
+    assert shared > 0

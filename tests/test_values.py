@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inventory.interning import encodable_copy
+from inventory.interning import encodable_copy, share_equal_amounts
 from transforms import values
 from transforms.regions import belgian_region
 from transforms.values import (
@@ -21,7 +21,6 @@ from transforms.values import (
     parse_bool,
     parse_date,
     parse_money,
-    share_equal_amounts,
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from inventory.interning import share_equal_amounts
 from transforms.regions import belgian_region
 from transforms.values import (
     ValueParseError,
@@ -19,7 +20,6 @@ from transforms.values import (
     parse_date,
     parse_int,
     parse_money,
-    share_equal_amounts,
 )
 
 SOURCE = "cordis"

@@ -11,12 +11,11 @@ import pandas as pd
 
 from extractors.cordis.settings import PROJECT_URL
 from inventory.interning import prefixed
-from transforms.cordis import PARTICIPATION_AMOUNTS
 from transforms.funding import split_evenly, split_pro_rata
 from transforms.industry40 import matches
 from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution, resolve_organisations
 from transforms.regions import FLANDERS
-from transforms.values import content_hashes, share_equal_amounts
+from transforms.values import content_hashes
 
 ZERO = Decimal("0.00")
 
@@ -281,8 +280,6 @@ def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resol
     frames = []
     if len(cordis):
         refs = [ref if type(ref) is str else str(ref) for ref in cordis["organisation_id"].tolist()]
-        amounts = [cordis[name].tolist() for name in PARTICIPATION_AMOUNTS]
-        share_equal_amounts(*amounts)
         frames.append(
             pd.DataFrame(
                 {
@@ -294,7 +291,9 @@ def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resol
                     "organisation_name": cordis["name"].tolist(),
                     "country": cordis["country"].tolist(),
                     "region": cordis["region"].tolist(),
-                    **dict(zip(PARTICIPATION_AMOUNTS, amounts, strict=True)),
+                    "ec_contribution_eur": cordis["ec_contribution_eur"].tolist(),
+                    "net_ec_contribution_eur": cordis["net_ec_contribution_eur"].tolist(),
+                    "total_cost_eur": cordis["total_cost_eur"].tolist(),
                 },
                 columns=CORE_PARTICIPATION_COLUMNS,
                 dtype=object,

@@ -51,26 +51,6 @@ def parse_money(text: str | None) -> Decimal | None:
     return rounded
 
 
-def share_equal_amounts(*columns: list) -> None:
-    """In place, row by row: where a later column holds the same amount as an earlier column of that row,
-    digit for digit and sign for sign (``Decimal('1.50')`` and ``Decimal('1.5')`` are equal but not the
-    same), it now holds that same ``Decimal`` object. No value or representation changes.
-
-    A participation's net EU contribution is most often its EU contribution, and its total cost often is
-    too: at 60k projects, 365k of the 1.03M staged amounts of the participations were a second object equal
-    to the first (a ``Decimal`` costs 104 bytes, a shared one the 8 of a pointer)."""
-    for later in range(1, len(columns)):
-        target = columns[later]
-        for earlier in columns[:later]:
-            for row, (mine, theirs) in enumerate(zip(target, earlier, strict=True)):
-                if mine is not theirs and _same_amount(mine, theirs):
-                    target[row] = theirs
-
-
-def _same_amount(a: object, b: object) -> bool:
-    return type(a) is Decimal and type(b) is Decimal and a == b and not a.compare_total(b)
-
-
 def parse_date(text: str | None) -> date | None:
     """ISO date ('2018-10-31'; a trailing time is ignored) or None for empty."""
     if text is None or not text.strip():
