@@ -96,9 +96,12 @@ def _columns(table: Table, columns: Sequence[str] | None) -> list[str]:
     return [column.name for column in table.columns] if columns is None else list(columns)
 
 
-def _read(conn: Connection, table: Table, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def _read(
+    conn: Connection, table: Table, columns: Sequence[str] | None = None, *, amounts: bool = False
+) -> pd.DataFrame:
     """``table``'s rows, all its columns or only ``columns``."""
-    return _frame(_streamed(conn, select(*(table.c[name] for name in _columns(table, columns)))))
+    query = select(*(table.c[name] for name in _columns(table, columns)))
+    return _frame(_streamed(conn, query), amounts=amounts)
 
 
 READ_CHUNK = 50_000
@@ -127,19 +130,24 @@ def iter_staged_cordis_projects(
             yield _object_frame(names, _shared_columns(part, seen, first=number == 0))
 
 
-def _shared_columns(part: Sequence[Sequence], seen: list[dict | None], first: bool) -> list[list]:
-    """The columns of the rows ``part`` as lists, equal strings one object (``inventory.interning``) through
+def _shared_columns(
+    part: Sequence[Sequence], seen: list[dict | None], first: bool, amounts: bool = False
+) -> list[Sequence]:
+    """The columns of the rows ``part``, equal strings one object (``inventory.interning``) through
     the column's ``seen`` dict; after the first part, a column that was nearly all distinct text (hashes,
-    titles) is no longer shared (its ``seen`` set to None): that would only grow the dict. A row's amounts
-    equal to the digit are one ``Decimal`` (a participation's net contribution is most often its
-    contribution: 370k fewer objects, 41 MB, in the 60k staging the core build reads)."""
-    columns: list[list] = []
+    titles) is no longer shared (its ``seen`` set to None): that would only grow the dict. ``amounts``: a
+    row's amounts equal to the digit are one ``Decimal`` too (a participation's net contribution is most
+    often its contribution: 370k fewer objects, 41 MB, in the 60k staging the core build reads)."""
+    columns: list = []
     for index, column in enumerate(zip(*part, strict=True)):
         cache = seen[index]
-        columns.append(list(column) if cache is None else shared_text(column, cache))
+        if cache is not None:
+            column = shared_text(column, cache)
+        columns.append(list(column) if amounts and type(column) is tuple else column)
         if first and cache is not None and len(cache) > len(part) * 0.9:
             seen[index] = None
-    share_amount_columns(columns)
+    if amounts:
+        share_amount_columns(columns)
     return columns
 
 
@@ -158,7 +166,7 @@ def _object_frame(names: list[str], columns: list[Sequence]) -> pd.DataFrame:
     return pd.DataFrame(block.T, columns=names, dtype=object, copy=False)
 
 
-def _frame(result: CursorResult) -> pd.DataFrame:
+def _frame(result: CursorResult, amounts: bool = False) -> pd.DataFrame:
     """The rows of ``result`` as a frame of object columns (money as Decimal, dates as date).
 
     Read ``READ_CHUNK`` rows at a time, equal strings made one object: the driver makes a new string per cell,
@@ -167,7 +175,7 @@ def _frame(result: CursorResult) -> pd.DataFrame:
     values: list[list] = [[] for _ in names]
     seen: list[dict | None] = [{} for _ in names]
     for number, part in enumerate(result.partitions(READ_CHUNK)):
-        for index, column in enumerate(_shared_columns(part, seen, first=number == 0)):
+        for index, column in enumerate(_shared_columns(part, seen, first=number == 0, amounts=amounts)):
             values[index].extend(column)
     return _object_frame(names, values)
 
@@ -188,7 +196,7 @@ def read_staged(
             _read(conn, stg_cordis__projects, project_columns)
             if cordis_projects
             else pd.DataFrame(columns=_columns(stg_cordis__projects, project_columns), dtype=object),
-            _read(conn, stg_cordis__participations, participation_columns),
+            _read(conn, stg_cordis__participations, participation_columns, amounts=True),
             _read(conn, stg_vlaio__projects),
             _read(conn, stg_vlaio__organisations)
             .rename(columns={"order_no": "order"})
