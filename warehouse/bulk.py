@@ -1,6 +1,7 @@
 """Bulk inserts of DataFrames: the rows go to the driver in one ``executemany`` per chunk (COPY on
 PostgreSQL with psycopg 3), with the values bound exactly as SQLAlchemy Core would bind them (the column
-types' bind processors), but without Core's per-row parameter handling, which dominated the publish."""
+types' bind processors), but without Core's per-row parameter handling, which dominated the publish. And
+streamed reads (``streamed``), a chunk of rows at a time."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import String, Table, insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.sql import Executable
 
 from inventory.interning import encodable_copy
 
 # rows bound and sent per executemany / COPY: a chunk's bound rows are held at once (50k was part of the
 # merge's and the publish's peak at 60k projects: see benchmarks/README.md, session 8); a chunk costs one call
 CHUNK = 20_000
+# rows fetched at a time by a streamed read (``streamed``)
+READ_CHUNK = 50_000
 # rows a chunk where each holds long text (a staged project's objective): 5,000 objectives are ≈17 MB
 LONG_TEXT_CHUNK = 5_000
 
@@ -24,6 +28,13 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """``items`` in consecutive slices of at most ``size`` (parameter lists kept under a driver's limit)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def streamed(conn: Connection, query: Executable, rows: int = READ_CHUNK) -> CursorResult:
+    """``query``'s result fetched ``rows`` at a time: on PostgreSQL through a server-side cursor (psycopg
+    otherwise receives the whole result into the client's memory at once before a row is read: ≈60 MB more
+    at the core build's peak for the 409k staged participations)."""
+    return conn.execute(query, execution_options={"yield_per": rows})
 
 
 def column_values(frame: pd.DataFrame, column: str) -> list[Any]:

@@ -20,9 +20,8 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, and_, ex
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from warehouse.bulk import CHUNK, insert_frame
+from warehouse.bulk import CHUNK, insert_frame, streamed
 
-READ_CHUNK = 50_000
 _names = count()
 
 
@@ -54,13 +53,12 @@ def merge_history(
     same = exists().where(match, incoming.c.record_hash == table.c.record_hash)
     stale = and_(table.c.is_current, ~same)  # changed or removed
     first = key[0]
-    touched = set(_scalars(conn, select(table.c[first]).where(stale).distinct()))
+    touched = set(streamed(conn, select(table.c[first]).where(stale).distinct()).scalars())
     closed = conn.execute(update(table).where(stale).values(valid_to=now, is_current=False)).rowcount
     # what has no current row now: the new keys and the changed ones just closed
     opened = select(incoming.c.pos, incoming.c[first]).where(~exists().where(match, table.c.is_current))
     positions = []
-    result = conn.execute(opened.order_by(incoming.c.pos), execution_options={"yield_per": READ_CHUNK})
-    for part in result.partitions():
+    for part in streamed(conn, opened.order_by(incoming.c.pos)).partitions():
         positions.append(np.fromiter((row[0] for row in part), dtype=np.int64, count=len(part)))
         touched.update(row[1] for row in part)
     rows = np.concatenate(positions) if positions else np.empty(0, dtype=np.int64)
@@ -97,7 +95,3 @@ def _incoming_table(conn: Connection, table: Table, key: Sequence[str], frame: p
     except IntegrityError as exc:
         raise DuplicateKeyError(f"{table.name}: more than one row for a key {tuple(key)}") from exc
     return incoming
-
-
-def _scalars(conn: Connection, query) -> list:
-    return list(conn.execute(query, execution_options={"yield_per": READ_CHUNK}).scalars())

@@ -19,7 +19,7 @@ from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from inventory.interning import share_amount_columns, shared_text
-from warehouse.bulk import LONG_TEXT_CHUNK, chunks, insert_frame
+from warehouse.bulk import LONG_TEXT_CHUNK, READ_CHUNK, chunks, insert_frame, streamed
 from warehouse.engine import large_page_cache
 from warehouse.history import merge_history
 from warehouse.schema import (
@@ -101,17 +101,7 @@ def _read(
 ) -> pd.DataFrame:
     """``table``'s rows, all its columns or only ``columns``."""
     query = select(*(table.c[name] for name in _columns(table, columns)))
-    return _frame(_streamed(conn, query), amounts=amounts)
-
-
-READ_CHUNK = 50_000
-
-
-def _streamed(conn: Connection, query: Select) -> CursorResult:
-    """``query``'s result fetched ``READ_CHUNK`` rows at a time: on PostgreSQL through a server-side cursor
-    (psycopg otherwise receives the whole result into the client's memory at once before a row is read:
-    ≈60 MB more at the core build's peak for the 409k staged participations)."""
-    return conn.execute(query, execution_options={"yield_per": READ_CHUNK})
+    return _frame(streamed(conn, query), amounts=amounts)
 
 
 def iter_staged_cordis_projects(
@@ -123,7 +113,7 @@ def iter_staged_cordis_projects(
     build that keeps nothing of the longest texts (the objectives: 209 MB at 60k projects, read whole)."""
     query = select(*(stg_cordis__projects.c[name] for name in _columns(stg_cordis__projects, columns)))
     with connected(bind) as conn:
-        result = conn.execute(query, execution_options={"yield_per": chunk})
+        result = streamed(conn, query, chunk)
         names = list(result.keys())
         seen: list[dict | None] = [{} for _ in names]
         for number, part in enumerate(result.partitions()):
@@ -342,4 +332,4 @@ def read_query(bind: Engine | Connection, query: Select) -> pd.DataFrame:
     """The rows of ``query`` as a frame built like ``read_table``'s: selecting a table's columns gives the
     same columns and values as ``read_table`` gives for that table."""
     with connected(bind) as conn:
-        return _frame(_streamed(conn, query))
+        return _frame(streamed(conn, query))
