@@ -18,7 +18,11 @@ from extractors.cordis.records import CordisRecords, Record, as_text
 from extractors.cordis.zips import open_member, open_zip
 from inventory.errors import BadSourceFileError
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+# blank text (the indentation between elements) is dropped at parse: no value read is only whitespace
+# (``as_text`` makes such text None), and a 43 KB document parses ~20 % faster without it
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=True
+)
 
 _ORG_ATTRIBUTES = {
     "type": "role",
@@ -56,8 +60,9 @@ def _text(element: etree._Element, *path: str) -> str | None:
     return as_text(found.text) if found is not None else None
 
 
-def _category_code(element: etree._Element, classification: str) -> str | None:
-    categories = _child(element, "relations", "categories")
+def _category_code(relations: etree._Element | None, classification: str) -> str | None:
+    """The code (without a leading '/') of the first category of ``classification`` under ``relations``."""
+    categories = _child(relations, "categories") if relations is not None else None
     if categories is None:
         return None
     for category in _children(categories, "category"):
@@ -67,8 +72,8 @@ def _category_code(element: etree._Element, classification: str) -> str | None:
     return None
 
 
-def _nuts_code(organisation: etree._Element) -> str | None:
-    regions = _child(organisation, "relations", "regions")
+def _nuts_code(relations: etree._Element | None) -> str | None:
+    regions = _child(relations, "regions") if relations is not None else None
     if regions is None:
         return None
     for region in _children(regions, "region"):
@@ -88,6 +93,17 @@ def _index(element: etree._Element | None) -> dict[str, etree._Element]:
     return found
 
 
+def _grouped(element: etree._Element | None) -> dict[str, list[etree._Element]]:
+    """The children of ``element`` by local name, all of each name in document order, in one pass (a
+    project's associations: its programmes, calls, organisations and results, each scanned for before)."""
+    found: dict[str, list[etree._Element]] = {}
+    for child in element if element is not None else ():
+        tag = child.tag
+        if isinstance(tag, str):
+            found.setdefault(tag.rpartition("}")[2], []).append(child)
+    return found
+
+
 def _indexed_text(index: dict[str, etree._Element], name: str) -> str | None:
     found = index.get(name)
     return as_text(found.text) if found is not None else None
@@ -99,6 +115,7 @@ def _participation(project_id: str | None, organisation: etree._Element, label: 
     }
     children = _index(organisation)
     address = _index(children.get("address"))
+    relations = children.get("relations")
     record.update(
         projectID=project_id,
         organisationID=_indexed_text(children, "id"),
@@ -109,24 +126,25 @@ def _participation(project_id: str | None, organisation: etree._Element, label: 
         city=_indexed_text(address, "city"),
         postCode=_indexed_text(address, "postalCode"),
         street=_indexed_text(address, "street"),
-        nutsCode=_nuts_code(organisation),
-        activityType=_category_code(organisation, "organizationActivityType"),
+        nutsCode=_nuts_code(relations),
+        activityType=_category_code(relations, "organizationActivityType"),
         source_file=label,
     )
     return record
 
 
-def _result_ids(associations: etree._Element | None) -> str | None:
+def _result_ids(results: list[etree._Element]) -> str | None:
     """The ids of the project's results, sorted and ';'-joined (None when it has none): a stable text that
     changes exactly when a result is added or removed."""
-    if associations is None:
-        return None
-    ids = {_text(result, "id") for result in _children(associations, "result")}
+    ids = {_text(result, "id") for result in results}
     return ";".join(sorted(i for i in ids if i)) or None
 
 
 def _companions(
-    project_id: str | None, root: etree._Element, programmes: list[etree._Element], label: str
+    project_id: str | None,
+    categories: etree._Element | None,
+    programmes: list[etree._Element],
+    label: str,
 ) -> dict[str, list[Record]]:
     """The companion-table rows the JSON/CSV dumps publish separately, with their column names."""
     topics = [
@@ -145,7 +163,6 @@ def _companions(
         for p in programmes
         if p.get("type") == "relatedLegalBasis"
     ]
-    categories = _child(root, "relations", "categories")
     euro_sci_voc = [
         {
             "projectID": project_id,
@@ -169,42 +186,43 @@ def parse_project_document(content: bytes, label: str) -> CordisRecords:
         raise BadSourceFileError(label, f"not well-formed XML: {exc}") from exc
     if _local(root) != "project":
         raise BadSourceFileError(label, f"root element is <{_local(root)}>, expected <project>")
-    associations = _child(root, "relations", "associations")
-    programmes = list(_children(associations, "programme")) if associations is not None else []
-    calls = (
-        {call.get("type"): _text(call, "identifier") for call in _children(associations, "call")}
-        if (associations is not None)
-        else {}
-    )
+    # the root's and its relations' children by name, each found in one pass (a scan of the root per field
+    # read was a third of the reader's Python time)
+    fields = _index(root)
+    relations = fields.get("relations")
+    related = _index(relations)
+    associated = _grouped(related.get("associations"))
+    programmes = associated.get("programme", [])
+    calls = {call.get("type"): _text(call, "identifier") for call in associated.get("call", ())}
     legal_bases = [p for p in programmes if p.get("type") == "relatedLegalBasis"]
     topics = [_text(p, "code") for p in programmes if p.get("type") == "relatedTopic"]
-    project_id = _text(root, "id")
+    project_id = _indexed_text(fields, "id")
     project: Record = {
         "id": project_id,
-        "rcn": _text(root, "rcn"),
-        "acronym": _text(root, "acronym"),
-        "title": _text(root, "title"),
+        "rcn": _indexed_text(fields, "rcn"),
+        "acronym": _indexed_text(fields, "acronym"),
+        "title": _indexed_text(fields, "title"),
         "frameworkProgramme": _text(legal_bases[0], "frameworkProgramme") if legal_bases else None,
-        "fundingScheme": _category_code(root, "projectFundingSchemeCategory"),
-        "status": _text(root, "status"),
-        "startDate": _text(root, "startDate"),
-        "endDate": _text(root, "endDate"),
-        "totalCost": _text(root, "totalCost"),
-        "ecMaxContribution": _text(root, "ecMaxContribution"),
+        "fundingScheme": _category_code(relations, "projectFundingSchemeCategory"),
+        "status": _indexed_text(fields, "status"),
+        "startDate": _indexed_text(fields, "startDate"),
+        "endDate": _indexed_text(fields, "endDate"),
+        "totalCost": _indexed_text(fields, "totalCost"),
+        "ecMaxContribution": _indexed_text(fields, "ecMaxContribution"),
         "topics": ";".join(t for t in topics if t) or None,
         "masterCall": calls.get("relatedMasterCall"),
         "subCall": calls.get("relatedSubCall"),
-        "objective": _text(root, "objective"),
-        "contentUpdateDate": _text(root, "contentUpdateDate"),
-        "keywords": _text(root, "keywords"),
-        "results": _result_ids(associations),
+        "objective": _indexed_text(fields, "objective"),
+        "contentUpdateDate": _indexed_text(fields, "contentUpdateDate"),
+        "keywords": _indexed_text(fields, "keywords"),
+        "results": _result_ids(associated.get("result", [])),
         "source_file": label,
     }
-    organisations = _children(associations, "organization") if associations is not None else iter(())
+    organisations = associated.get("organization", ())
     return CordisRecords(
         projects=[project],
         participations=[_participation(project_id, org, label) for org in organisations],
-        companions=_companions(project_id, root, programmes, label),
+        companions=_companions(project_id, related.get("categories"), programmes, label),
     )
 
 
