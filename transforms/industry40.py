@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
+
 TAXONOMY_CSV = Path(__file__).with_name("taxonomy") / "industry40_terms.csv"
 TEXT_FIELDS = ("title", "objective", "keywords")
 TOPIC_FIELDS = ("topics", "master_call", "sub_call")
@@ -44,33 +46,51 @@ def matches(record: dict[str, object]) -> list[dict[str, str]]:
     """Every taxonomy rule that matches the record: theme, field and term (first matching field per rule)."""
     found: list[dict[str, str]] = []
     # a plain substring test first: the regex (word boundaries, IGNORECASE) only runs where the term occurs,
-    # which took rule matching from 14.8 s to 0.8 s on a 10k-project benchmark warehouse
-    lowered = {}
+    # which took rule matching from 14.8 s to 0.8 s on a 10k-project benchmark warehouse. The terms a field
+    # holds are found in one pass over its lowercase text (Aho-Corasick), not one scan per term: 53 scans of
+    # every objective were 3.3 s of a 60k-project build
+    automaton, checks = _automaton(load_rules())
+    present: dict[str, set[str]] = {}
+    candidates: set[int] = set()
     for field in (*TEXT_FIELDS, *TOPIC_FIELDS):
         value = record.get(field)
         if isinstance(value, str):
-            lowered[field] = value.lower()
-    for rule, needle, fields in _rule_checks(load_rules()):
+            needles = present[field] = set()
+            for _, (needle, indexes) in automaton.iter(value.lower()):
+                needles.add(needle)
+                candidates.update(indexes)
+    for index in sorted(candidates):  # in the taxonomy's order, as every rule was before
+        rule, needle, fields = checks[index]
         for field in fields:
-            if field in lowered and needle in lowered[field] and rule.regex.search(record[field]):
+            if needle in present.get(field, ()) and rule.regex.search(record[field]):  # type: ignore[arg-type]
                 found.append({"theme": rule.theme, "field": field, "term": rule.pattern})
                 break
     return found
 
 
-_checks: list[tuple[tuple[Rule, ...], tuple[tuple[Rule, str, tuple[str, ...]], ...]]] = []
+_checks: list[
+    tuple[tuple[Rule, ...], ahocorasick.Automaton, tuple[tuple[Rule, str, tuple[str, ...]], ...]]
+] = []
 
 
-def _rule_checks(rules: tuple[Rule, ...]) -> tuple[tuple[Rule, str, tuple[str, ...]], ...]:
-    """Each rule with its lowercase term and the fields it looks in, computed once per set of rules (found by
-    identity: hashing 53 rules per record cost more than it saved)."""
+def _automaton(
+    rules: tuple[Rule, ...],
+) -> tuple[ahocorasick.Automaton, tuple[tuple[Rule, str, tuple[str, ...]], ...]]:
+    """Each rule with its lowercase term and the fields it looks in, and an automaton of every term (its
+    value: the term and the positions of the rules that look for it), made once per set of rules (found by identity: hashing 53 rules per record cost more
+    than it saved)."""
     if not _checks or _checks[0][0] is not rules:
         checks = tuple(
             (rule, rule.pattern.lower(), TEXT_FIELDS if rule.field == "text" else TOPIC_FIELDS)
             for rule in rules
         )
-        _checks[:] = [(rules, checks)]
-    return _checks[0][1]
+        automaton = ahocorasick.Automaton()
+        for needle in dict.fromkeys(needle for _, needle, _ in checks):
+            indexes = tuple(i for i, (_, other, _) in enumerate(checks) if other == needle)
+            automaton.add_word(needle, (needle, indexes))
+        automaton.make_automaton()
+        _checks[:] = [(rules, automaton, checks)]
+    return _checks[0][1], _checks[0][2]
 
 
 def themes() -> list[str]:
