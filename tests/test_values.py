@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from datetime import UTC, date
 from decimal import Decimal
@@ -16,6 +17,7 @@ from transforms import values
 from transforms.regions import belgian_region
 from transforms.values import (
     ValueParseError,
+    canonical_json,
     content_hash,
     content_hashes,
     parse_bool,
@@ -119,6 +121,27 @@ def test_content_hashes_are_content_hash_of_each_row(rows: list[tuple], chunk: i
         patch.setattr(values, "HASH_CHUNK", chunk)
         assert content_hashes(columns) == expected
     assert content_hashes({}) == []
+
+
+class _Text(str):
+    """A str subclass (what some parsers hand out for text): trimmed and hashed as the text it holds."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["id", "title", "é", "contentUpdateDate", "b"]), _CELLS | st.text().map(_Text)
+    ),
+    st.sampled_from([(), ("contentUpdateDate",), frozenset({"contentUpdateDate", "b"}), ["id"]]),
+)
+def test_content_hash_is_the_sha256_of_the_canonical_json_of_the_trimmed_record(
+    record: dict, exclude: tuple | frozenset | list
+) -> None:
+    """The digest stays the one every stored record hash was taken with: SHA-256 of ``canonical_json`` of
+    the record without the excluded keys, text trimmed (the staging and the core compare against it)."""
+    skip = set(exclude)
+    trimmed = {k: (str(v).strip() if isinstance(v, str) else v) for k, v in record.items() if k not in skip}
+    assert content_hash(record, exclude=exclude) == hashlib.sha256(canonical_json(trimmed)).hexdigest()
 
 
 def test_hashing_leaves_no_utf8_copy_inside_the_hashed_text() -> None:

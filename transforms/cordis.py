@@ -23,7 +23,7 @@ from transforms.values import (
 )
 
 SOURCE = "cordis"
-VOLATILE_FIELDS = ("contentUpdateDate", "lastUpdateDate", "source_file")
+VOLATILE_FIELDS = frozenset({"contentUpdateDate", "lastUpdateDate", "source_file"})
 
 QUARANTINE_COLUMNS = ["source", "entity", "source_file", "record_key", "reason"]
 

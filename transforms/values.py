@@ -111,13 +111,26 @@ def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> s
     """SHA-256 of a record's content: sorted keys, trimmed text, excluded (volatile) fields left out.
 
     Text that is not valid Unicode (an unpaired surrogate, as a JSON escape can produce) still hashes."""
-    skip = set(exclude)
-    canonical = {
-        key: (encodable_copy(value.strip()) if isinstance(value, str) else value)
-        for key, value in record.items()
-        if key not in skip
-    }
-    return hashlib.sha256(canonical_json(canonical)).hexdigest()
+    skip = exclude if isinstance(exclude, frozenset | set) else set(exclude)
+    canonical: dict[str, object] = {}
+    plain = True  # every value one orjson writes as canonical_json would (its type checked here, once)
+    for key, value in record.items():
+        if key in skip:
+            continue
+        kind = type(value)
+        if kind is str or (kind not in _ORJSON_TYPES and isinstance(value, str)):
+            value = value.strip()  # type: ignore[union-attr]  (a str subclass's strip() is a str)
+            if not value.isascii():  # encodable_copy, inline: this runs for every field of every record
+                value = "".join((value, ""))
+        elif kind not in _ORJSON_TYPES:
+            plain = False
+        canonical[key] = value
+    if plain:
+        try:
+            return hashlib.sha256(orjson.dumps(canonical, default=str, option=_ORJSON_OPTIONS)).hexdigest()
+        except orjson.JSONEncodeError:
+            pass  # an unpaired surrogate, an int past 64 bits, a key that is not text
+    return hashlib.sha256(_JSON.encode(canonical).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # What a value becomes in the canonical JSON when orjson writes it: text trimmed (content_hash trims it), a
