@@ -50,10 +50,12 @@ from transforms.cordis import (
     within_window,
 )
 from transforms.core import (
+    PUBLISHED_PROJECT_COLUMNS,
     STAGED_PARTICIPATION_INPUTS,
     STAGED_PROJECT_INPUTS,
     Core,
     ProjectRows,
+    Published,
     complete_core,
 )
 from transforms.dump_members import empty_members, member_manifest, skipped_counts, unchanged_members
@@ -544,14 +546,35 @@ def run_counts(
     return carry_over_counts(counts, quality_results.previous_counts(_engine(settings)), unread_programmes)
 
 
-def build_core_from_staging(engine: Engine, chunk: int = LONG_TEXT_CHUNK) -> Core:
+def build_core_from_staging(
+    engine: Engine, chunk: int = LONG_TEXT_CHUNK, fingerprint: str | None = None
+) -> Core:
     """The core from everything staged, read as of one moment. The CORDIS projects are read and turned into
     project rows ``chunk`` at a time, before the participations are read: the texts only matched (the
-    objectives, 209 MB at 60k projects) are never all in memory, nor beside the participations."""
+    objectives, 209 MB at 60k projects) are never all in memory, nor beside the participations.
+
+    ``fingerprint``: of the code building now (``transforms.build_version``). When the last publish was
+    built by the same code, only the CORDIS projects staged since are read and rebuilt; the others take their
+    published row, hash and themes (``transforms.core.Published``): a night reads, matches and hashes the
+    projects it staged, not every project."""
     rows = ProjectRows()
     with snapshot(engine) as conn:
-        for projects in publish.iter_staged_cordis_projects(conn, STAGED_PROJECT_INPUTS, chunk):
-            rows.add_cordis(projects)
+        published = None
+        if fingerprint is not None:
+            projects, themes = publish.published_cordis_projects(conn, fingerprint, PUBLISHED_PROJECT_COLUMNS)
+            published = Published(projects, themes) if projects else None
+        if published is None:
+            for staged_projects in publish.iter_staged_cordis_projects(conn, STAGED_PROJECT_INPUTS, chunk):
+                rows.add_cordis(staged_projects)
+        else:
+            staged_runs = publish.staged_cordis_runs(conn)
+            rebuild = published.to_rebuild(staged_runs)
+            for staged_projects in publish.iter_staged_cordis_projects(
+                conn, STAGED_PROJECT_INPUTS, chunk, source_ids=rebuild
+            ):
+                rows.add_cordis(staged_projects)
+            rows = published.rows(staged_runs, rows)
+            del published, staged_runs
         staged = publish.read_staged(
             conn, STAGED_PROJECT_INPUTS, STAGED_PARTICIPATION_INPUTS, cordis_projects=False
         )
@@ -567,7 +590,7 @@ def build_core_from_staging(engine: Engine, chunk: int = LONG_TEXT_CHUNK) -> Cor
 @task(cache_policy=NO_CACHE)
 def build_inventory(settings: Settings) -> Inventory:
     """Core and marts from everything staged (the previous runs' rows and this run's)."""
-    core = build_core_from_staging(_engine(settings))
+    core = build_core_from_staging(_engine(settings), fingerprint=build_fingerprint())
     return_free_memory()  # the staging read back: built into the core, not needed again
     return Inventory(core=core, marts=build_marts(core))
 

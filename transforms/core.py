@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 
 from extractors.cordis.settings import PROJECT_URL
 from inventory.interning import prefixed
 from transforms.funding import split_evenly, split_pro_rata
-from transforms.industry40 import matches
+from transforms.industry40 import TEXT_FIELDS, load_rules, matches
 from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution, resolve_organisations
 from transforms.regions import FLANDERS
 from transforms.values import content_hashes
@@ -101,8 +102,77 @@ def _hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     return content_hashes({name: frame[name].tolist() for name in hashed})
 
 
+def _hash_new_rows(frame: pd.DataFrame, columns: list[str]) -> None:
+    """The record hash of every row that has none yet."""
+    new = frame["record_hash"].isna().to_numpy()
+    if new.all():
+        frame["record_hash"] = _hashes(frame, columns)
+    elif new.any():
+        hashes = frame["record_hash"].to_numpy(dtype=object, copy=True)
+        hashes[new] = _hashes(frame[new], columns)
+        frame["record_hash"] = hashes
+
+
 def _none_if_missing(value: object) -> object:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+# the columns of a built CORDIS project row (VLAIO's batch and focus are not among them), and its hash
+CORDIS_PROJECT_ROW = [c for c in CORE_PROJECT_COLUMNS if c not in ("batch", "focus", "record_hash")]
+PUBLISHED_PROJECT_COLUMNS = [*CORDIS_PROJECT_ROW, "record_hash"]
+
+
+@dataclass
+class Published:
+    """What the last publish wrote for the CORDIS projects, read when the code building now is the code
+    that built it (``warehouse.publish.published_cordis_projects``): the current core rows by source id
+    (``PUBLISHED_PROJECT_COLUMNS``) and the theme rows by project key.
+
+    A project whose staged record is still the one its row was built from (the same staging run: a
+    record's run changes whenever staging rewrites it) has, from the same code, the same row, hash and
+    themes: a build takes them as they are, and reads, matches and hashes only the other projects."""
+
+    projects: dict[str, dict]
+    themes: dict[str, list[dict]]
+
+    def to_rebuild(self, staged_runs: list[tuple[str, str]]) -> list[str]:
+        """The source ids, of the staged (source id, run id) pairs, whose published row cannot be taken."""
+        return [sid for sid, run in staged_runs if (self.projects.get(sid) or {}).get("last_run_id") != run]
+
+    def rows(self, staged_runs: list[tuple[str, str]], rebuilt: ProjectRows) -> ProjectRows:
+        """Every staged CORDIS project's row and themes in the staged order: the published ones where they
+        can be taken, else ``rebuilt``'s (the projects ``to_rebuild`` named). Empties ``self``."""
+        fresh = {row["source_id"]: row for row in rebuilt.projects}
+        fresh_themes: dict[str, list[dict]] = {}
+        for theme in rebuilt.themes:
+            fresh_themes.setdefault(theme["project_key"], []).append(theme)
+        rows = ProjectRows()
+        for source_id, run in staged_runs:
+            stored = self.projects.get(source_id)
+            if stored is not None and stored["last_run_id"] == run:
+                rows.projects.append(stored)
+                rows.themes += sorted(self.themes.get(stored["project_key"], ()), key=_theme_order)
+                rows.reused += 1
+            else:
+                row = fresh.pop(source_id)
+                rows.projects.append(row)
+                rows.themes += fresh_themes.get(row["project_key"], [])
+        self.projects, self.themes = {}, {}
+        return rows
+
+
+def _theme_order(row: dict) -> int:
+    """Where a kept theme row's rule is in the taxonomy: a project's theme rows in the order a build adds
+    them (its matches in rule order, the first of each theme kept)."""
+    return _rule_positions()[(row["theme"], row["term"], row["field"] in TEXT_FIELDS)]
+
+
+@lru_cache(maxsize=1)
+def _rule_positions() -> dict[tuple[str, str, bool], int]:
+    positions: dict[tuple[str, str, bool], int] = {}
+    for index, rule in enumerate(load_rules()):
+        positions.setdefault((rule.theme, rule.pattern, rule.field == "text"), index)
+    return positions
 
 
 def _cordis_projects(staged: pd.DataFrame) -> tuple[list[dict], list[dict]]:
@@ -197,6 +267,8 @@ class ProjectRows:
 
     projects: list[dict] = field(default_factory=list)
     themes: list[dict] = field(default_factory=list)
+    # the CORDIS projects whose published row was taken as it is (``Published.rows``)
+    reused: int = 0
 
     def add_cordis(self, staged: pd.DataFrame) -> None:
         projects, themes = _cordis_projects(staged)
@@ -258,7 +330,8 @@ def complete_core(
     theme_rows, rows.projects, rows.themes = rows.themes, [], []
     _add_flemish_region_to_vlaio(participations, organisations)
     yearly = _yearly_funding(projects, participations, vlaio_batches)
-    for frame, columns in ((projects, CORE_PROJECT_COLUMNS), (organisations, CORE_ORGANISATION_COLUMNS),
+    _hash_new_rows(projects, CORE_PROJECT_COLUMNS)  # a published row taken as it is keeps its hash
+    for frame, columns in ((organisations, CORE_ORGANISATION_COLUMNS),
                            (participations, CORE_PARTICIPATION_COLUMNS)):  # fmt: skip
         frame["record_hash"] = _hashes(frame, columns)
     return Core(

@@ -105,19 +105,71 @@ def _read(
 
 
 def iter_staged_cordis_projects(
-    bind: Engine | Connection, columns: Sequence[str] | None = None, chunk: int = LONG_TEXT_CHUNK
+    bind: Engine | Connection,
+    columns: Sequence[str] | None = None,
+    chunk: int = LONG_TEXT_CHUNK,
+    source_ids: Sequence[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The staged CORDIS projects (all columns or only ``columns``) as frames of at most ``chunk`` rows, in
     the order ``read_staged`` gives them, equal strings one object across chunks; the rows stream from the
     database (a server-side cursor on PostgreSQL), so no more than a chunk of them is held at once. For a
-    build that keeps nothing of the longest texts (the objectives: 209 MB at 60k projects, read whole)."""
+    build that keeps nothing of the longest texts (the objectives: 209 MB at 60k projects, read whole).
+    ``source_ids``: only those projects (read ``KEY_CHUNK`` ids at a time, in no particular order)."""
     query = select(*(stg_cordis__projects.c[name] for name in _columns(stg_cordis__projects, columns)))
+    queries = (
+        [query]
+        if source_ids is None
+        else [query.where(stg_cordis__projects.c.source_id.in_(ids)) for ids in chunks(source_ids, KEY_CHUNK)]
+    )
     with connected(bind) as conn:
-        result = streamed(conn, query, chunk)
-        names = list(result.keys())
-        seen: list[dict | None] = [{} for _ in names]
-        for number, part in enumerate(result.partitions()):
-            yield _object_frame(names, _shared_columns(part, seen, first=number == 0))
+        seen: list[dict | None] | None = None
+        number = 0
+        for selected in queries:
+            result = streamed(conn, selected, chunk)
+            names = list(result.keys())
+            seen = [{} for _ in names] if seen is None else seen
+            for part in result.partitions():
+                yield _object_frame(names, _shared_columns(part, seen, first=number == 0))
+                number += 1
+
+
+def staged_cordis_runs(bind: Engine | Connection) -> list[tuple[str, str]]:
+    """(source id, run id) of every staged CORDIS project, in the order ``read_staged`` gives them."""
+    with connected(bind) as conn:
+        query = select(stg_cordis__projects.c.source_id, stg_cordis__projects.c.run_id)
+        return [(source_id, run_id) for source_id, run_id in streamed(conn, query)]
+
+
+def published_cordis_projects(
+    conn: Connection, fingerprint: str, columns: Sequence[str]
+) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+    """The current core rows of the CORDIS projects (``columns`` of ``core_projects``, by source id) and
+    their theme rows (by project key), as the last publish wrote them; both empty unless that publish's
+    code had ``fingerprint`` (then a row whose ``last_run_id`` is still its staged record's run is the row
+    this code builds from that record: see ``transforms.core.Published``)."""
+    stored = conn.execute(
+        select(publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
+    ).scalar_one_or_none()
+    if stored is None or stored != fingerprint:
+        return {}, {}
+    current = select(*(core_projects.c[name] for name in columns)).where(
+        core_projects.c.is_current, core_projects.c.source == "cordis"
+    )
+    projects = {row["source_id"]: row for row in _shared_rows(conn, current)}
+    themes: dict[str, list[dict]] = {}
+    for row in _shared_rows(conn, select(core_project_themes)):
+        themes.setdefault(row["project_key"], []).append(row)
+    return projects, themes
+
+
+def _shared_rows(conn: Connection, query: Select, chunk: int = LONG_TEXT_CHUNK) -> Iterator[dict]:
+    """The rows of ``query`` as dicts, fetched ``chunk`` at a time, equal text one object across them."""
+    result = streamed(conn, query, chunk)
+    names = list(result.keys())
+    seen: list[dict | None] = [{} for _ in names]
+    for number, part in enumerate(result.partitions()):
+        for values in zip(*_shared_columns(part, seen, first=number == 0), strict=True):
+            yield dict(zip(names, values, strict=True))
 
 
 def _shared_columns(
