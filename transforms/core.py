@@ -152,7 +152,6 @@ class Published:
             if stored is not None and stored["last_run_id"] == run:
                 rows.projects.append(stored)
                 rows.themes += sorted(self.themes.get(stored["project_key"], ()), key=_theme_order)
-                rows.reused += 1
             else:
                 row = fresh.pop(source_id)
                 rows.projects.append(row)
@@ -267,8 +266,6 @@ class ProjectRows:
 
     projects: list[dict] = field(default_factory=list)
     themes: list[dict] = field(default_factory=list)
-    # the CORDIS projects whose published row was taken as it is (``Published.rows``)
-    reused: int = 0
 
     def add_cordis(self, staged: pd.DataFrame) -> None:
         projects, themes = _cordis_projects(staged)
