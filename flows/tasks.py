@@ -563,16 +563,13 @@ def build_core_from_staging(
         if fingerprint is not None:
             projects, themes = publish.published_cordis_projects(conn, fingerprint, PUBLISHED_PROJECT_COLUMNS)
             published = Published(projects, themes) if projects else None
-        if published is None:
-            for staged_projects in publish.iter_staged_cordis_projects(conn, STAGED_PROJECT_INPUTS, chunk):
-                rows.add_cordis(staged_projects)
-        else:
-            staged_runs = publish.staged_cordis_runs(conn)
-            rebuild = published.to_rebuild(staged_runs)
-            for staged_projects in publish.iter_staged_cordis_projects(
-                conn, STAGED_PROJECT_INPUTS, chunk, source_ids=rebuild
-            ):
-                rows.add_cordis(staged_projects)
+        staged_runs = publish.staged_cordis_runs(conn) if published is not None else []
+        rebuild = published.to_rebuild(staged_runs) if published is not None else None
+        for staged_projects in publish.iter_staged_cordis_projects(
+            conn, STAGED_PROJECT_INPUTS, chunk, source_ids=rebuild
+        ):
+            rows.add_cordis(staged_projects)
+        if published is not None:
             rows = published.rows(staged_runs, rows)
             del published, staged_runs
         staged = publish.read_staged(

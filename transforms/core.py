@@ -117,9 +117,8 @@ def _none_if_missing(value: object) -> object:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
-# the columns of a built CORDIS project row (VLAIO's batch and focus are not among them), and its hash
-CORDIS_PROJECT_ROW = [c for c in CORE_PROJECT_COLUMNS if c not in ("batch", "focus", "record_hash")]
-PUBLISHED_PROJECT_COLUMNS = [*CORDIS_PROJECT_ROW, "record_hash"]
+# the columns of a built CORDIS project row (VLAIO's batch and focus are not among them) and its hash
+PUBLISHED_PROJECT_COLUMNS = [c for c in CORE_PROJECT_COLUMNS if c not in ("batch", "focus")]
 
 
 @dataclass
@@ -137,7 +136,12 @@ class Published:
 
     def to_rebuild(self, staged_runs: list[tuple[str, str]]) -> list[str]:
         """The source ids, of the staged (source id, run id) pairs, whose published row cannot be taken."""
-        return [sid for sid, run in staged_runs if (self.projects.get(sid) or {}).get("last_run_id") != run]
+        return [source_id for source_id, run in staged_runs if self._taken(source_id, run) is None]
+
+    def _taken(self, source_id: str, run: str) -> dict | None:
+        """The published row of a project whose staged record is the one it was built from, else None."""
+        stored = self.projects.get(source_id)
+        return stored if stored is not None and stored["last_run_id"] == run else None
 
     def rows(self, staged_runs: list[tuple[str, str]], rebuilt: ProjectRows) -> ProjectRows:
         """Every staged CORDIS project's row and themes in the staged order: the published ones where they
@@ -148,8 +152,8 @@ class Published:
             fresh_themes.setdefault(theme["project_key"], []).append(theme)
         rows = ProjectRows()
         for source_id, run in staged_runs:
-            stored = self.projects.get(source_id)
-            if stored is not None and stored["last_run_id"] == run:
+            stored = self._taken(source_id, run)
+            if stored is not None:
                 rows.projects.append(stored)
                 rows.themes += sorted(self.themes.get(stored["project_key"], ()), key=_theme_order)
             else:

@@ -120,8 +120,10 @@ def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> s
         kind = type(value)
         if kind is str or (kind not in _ORJSON_TYPES and isinstance(value, str)):
             value = value.strip()  # type: ignore[union-attr]  (a str subclass's strip() is a str)
-            if not value.isascii():  # encodable_copy, inline: this runs for every field of every record
-                value = "".join((value, ""))
+            # a copy for the encoder (``encodable_copy``), called for non-ASCII text only: this line runs
+            # for every field of every record
+            if not value.isascii():
+                value = encodable_copy(value)
         elif kind not in _ORJSON_TYPES:
             plain = False
         canonical[key] = value

@@ -13,6 +13,8 @@ from sqlalchemy import String, Table, insert
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.sql import Executable
 
+from inventory.interning import encodable_copy
+
 # rows bound and sent per executemany / COPY: a chunk's bound rows are held at once (50k was part of the
 # merge's and the publish's peak at 60k projects: see benchmarks/README.md, session 8); a chunk costs one call
 CHUNK = 20_000
@@ -88,8 +90,8 @@ def insert_frame(
                 if processor:
                     column = [processor(v) for v in column]
                 if name in text:  # the driver encodes each str, caching its UTF-8 inside it: given a copy
-                    # (``encodable_copy`` inline: a function call for each of the 60k publish's 11M texts)
-                    column = [v if type(v) is not str or v.isascii() else "".join((v, "")) for v in column]
+                    # (called for non-ASCII text only: a call for each of the 60k publish's 11M texts cost more)
+                    column = [encodable_copy(v) if type(v) is str and not v.isascii() else v for v in column]
                 values.append(column)
         if copy:
             _copy(conn, table, names, zip(*values, strict=True))

@@ -9,7 +9,7 @@ run changed, which the record hash leaves out); the tables built across projects
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -122,15 +122,8 @@ def iter_staged_cordis_projects(
         else [query.where(stg_cordis__projects.c.source_id.in_(ids)) for ids in chunks(source_ids, KEY_CHUNK)]
     )
     with connected(bind) as conn:
-        seen: list[dict | None] | None = None
-        number = 0
-        for selected in queries:
-            result = streamed(conn, selected, chunk)
-            names = list(result.keys())
-            seen = [{} for _ in names] if seen is None else seen
-            for part in result.partitions():
-                yield _object_frame(names, _shared_columns(part, seen, first=number == 0))
-                number += 1
+        for names, columns in _shared_parts(streamed(conn, selected, chunk) for selected in queries):
+            yield _object_frame(names, columns)
 
 
 def staged_cordis_runs(bind: Engine | Connection) -> list[tuple[str, str]]:
@@ -147,10 +140,7 @@ def published_cordis_projects(
     their theme rows (by project key), as the last publish wrote them; both empty unless that publish's
     code had ``fingerprint`` (then a row whose ``last_run_id`` is still its staged record's run is the row
     this code builds from that record: see ``transforms.core.Published``)."""
-    stored = conn.execute(
-        select(publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
-    ).scalar_one_or_none()
-    if stored is None or stored != fingerprint:
+    if _published_fingerprint(conn) != fingerprint:
         return {}, {}
     current = select(*(core_projects.c[name] for name in columns)).where(
         core_projects.c.is_current, core_projects.c.source == "cordis"
@@ -164,12 +154,26 @@ def published_cordis_projects(
 
 def _shared_rows(conn: Connection, query: Select, chunk: int = LONG_TEXT_CHUNK) -> Iterator[dict]:
     """The rows of ``query`` as dicts, fetched ``chunk`` at a time, equal text one object across them."""
-    result = streamed(conn, query, chunk)
-    names = list(result.keys())
-    seen: list[dict | None] = [{} for _ in names]
-    for number, part in enumerate(result.partitions()):
-        for values in zip(*_shared_columns(part, seen, first=number == 0), strict=True):
+    for names, columns in _shared_parts([streamed(conn, query, chunk)]):
+        for values in zip(*columns, strict=True):
             yield dict(zip(names, values, strict=True))
+
+
+def _shared_parts(
+    results: Iterable[CursorResult], amounts: bool = False, size: int | None = None
+) -> Iterator[tuple[list[str], list[Sequence]]]:
+    """The column names and the columns of each part of ``results`` (results of queries of the same
+    columns, read one after the other; parts of ``size`` rows, else of the result's ``yield_per``), equal
+    strings one object across all of them (``_shared_columns``)."""
+    seen: list[dict | None] | None = None
+    first = True
+    for result in results:
+        names = list(result.keys())
+        if seen is None:
+            seen = [{} for _ in names]
+        for part in result.partitions(size):
+            yield names, _shared_columns(part, seen, first=first, amounts=amounts)
+            first = False
 
 
 def _shared_columns(
@@ -211,13 +215,12 @@ def _object_frame(names: list[str], columns: list[Sequence]) -> pd.DataFrame:
 def _frame(result: CursorResult, amounts: bool = False) -> pd.DataFrame:
     """The rows of ``result`` as a frame of object columns (money as Decimal, dates as date).
 
-    Read ``READ_CHUNK`` rows at a time, equal strings made one object: the driver makes a new string per cell,
-    and holding every row of the 60k staging at once cost 1.2 GB of RSS."""
+    Read ``READ_CHUNK`` rows at a time, equal strings made one object: the driver
+    makes a new string per cell, and holding every row of the 60k staging at once cost 1.2 GB of RSS."""
     names = list(result.keys())
     values: list[list] = [[] for _ in names]
-    seen: list[dict | None] = [{} for _ in names]
-    for number, part in enumerate(result.partitions(READ_CHUNK)):
-        for index, column in enumerate(_shared_columns(part, seen, first=number == 0, amounts=amounts)):
+    for _, columns in _shared_parts([result], amounts=amounts, size=READ_CHUNK):
+        for index, column in enumerate(columns):
             values[index].extend(column)
     return _object_frame(names, values)
 
@@ -271,10 +274,7 @@ def _projects_to_rewrite(
     were built by other code (or by code that gave no fingerprint), or when most projects changed."""
     if fingerprint is None:
         return None
-    stored = conn.execute(
-        select(publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
-    ).scalar_one_or_none()
-    if stored != fingerprint:
+    if _published_fingerprint(conn) != fingerprint:
         return None
     projects = frames["core_projects"]
     known = set(projects["project_key"].tolist())
@@ -293,6 +293,13 @@ def _projects_to_rewrite(
     if len(rewrite) > MAX_REWRITTEN_SHARE * max(len(known), 1):
         return None
     return rewrite
+
+
+def _published_fingerprint(conn: Connection) -> str | None:
+    """The fingerprint of the code that built the published rows (None: none was given)."""
+    return conn.execute(
+        select(publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
+    ).scalar_one_or_none()
 
 
 def _record_state(conn: Connection, fingerprint: str | None, run_id: str, now: datetime) -> None:
