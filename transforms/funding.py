@@ -6,24 +6,30 @@ conserved: the parts are whole cents and always sum to the total (largest-remain
 
 from __future__ import annotations
 
+from calendar import isleap
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 CENT = Decimal("0.01")
 
 
 def _allocate(total: Decimal, weights: dict[int, int]) -> dict[int, Decimal]:
-    """Split ``total`` in proportion to integer ``weights``; parts in whole cents summing to ``total``."""
+    """Split ``total`` in proportion to integer ``weights``; parts in whole cents summing to ``total``.
+
+    In integers: a part's exact share of the cents is ``cents * weight / weight_sum``, its floor and its
+    fraction (the remainder over ``weight_sum``) come from one ``divmod``, with no rounding anywhere."""
     cents = int((total / CENT).to_integral_value())
     weight_sum = sum(weights.values())
     if weight_sum <= 0:
         raise ValueError("weights must sum to a positive number")
-    exact = {key: Decimal(cents) * weight / weight_sum for key, weight in weights.items()}
-    floors = {key: int(value.to_integral_value(rounding=ROUND_FLOOR)) for key, value in exact.items()}
+    floors: dict[int, int] = {}
+    remainders: dict[int, int] = {}
+    for key, weight in weights.items():
+        floors[key], remainders[key] = divmod(cents * weight, weight_sum)
     leftover = cents - sum(floors.values())
     # the largest fractional parts get the remaining cents; ties go to the earlier year
-    order = sorted(weights, key=lambda key: (-(exact[key] - floors[key]), key))
+    order = sorted(weights, key=lambda key: (-remainders[key], key))
     for key in order[:leftover]:
         floors[key] += 1
     return {key: Decimal(value) * CENT for key, value in sorted(floors.items())}
@@ -33,11 +39,12 @@ def days_per_year(start: date, end: date) -> dict[int, int]:
     """Days of the period [start, end] falling in each calendar year."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    days: dict[int, int] = {}
-    for year in range(start.year, end.year + 1):
-        first = max(start, date(year, 1, 1))
-        last = min(end, date(year, 12, 31))
-        days[year] = (last - first).days + 1
+    if start.year == end.year:
+        return {start.year: (end - start).days + 1}
+    days = {start.year: (date(start.year, 12, 31) - start).days + 1}
+    for year in range(start.year + 1, end.year):
+        days[year] = 366 if isleap(year) else 365
+    days[end.year] = (end - date(end.year, 1, 1)).days + 1
     return days
 
 
