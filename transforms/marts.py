@@ -69,30 +69,43 @@ def build_marts(core: Core) -> dict[str, pd.DataFrame]:
     }
 
 
+def _columns(frame: pd.DataFrame, names: list[str]) -> dict[str, list]:
+    """``frame``'s columns among ``names`` as lists (a name it lacks: None in every row), in ``names``'
+    order: a mart is built column by column, not from a dict per row (those dicts were a third of the
+    marts' time at 60k projects)."""
+    return {name: frame[name].tolist() if name in frame else [None] * len(frame) for name in names}
+
+
+def _column_frame(columns: dict[str, list], name: str) -> pd.DataFrame:
+    return pd.DataFrame(columns, columns=MART_COLUMNS[name], dtype=object)
+
+
 def _inventory(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFrame:
-    rows = []
-    for p in records(core.projects):
-        amount, n_orgs = flemish.get(p["project_key"], (ZERO, 0))
-        rows.append(
-            {
-                **{column: p.get(column) for column in MART_COLUMNS["mart_inventory"]},
-                "flemish_contribution_eur": amount if p["source"] == "cordis" else None,
-                "flemish_organisations": n_orgs,
-                "is_flemish": n_orgs > 0 or p["source"] == "vlaio",
-            }
-        )
-    return _frame(rows, "mart_inventory").sort_values("project_key", ignore_index=True)
+    columns = _columns(core.projects, MART_COLUMNS["mart_inventory"])
+    totals = [flemish.get(key, (ZERO, 0)) for key in columns["project_key"]]
+    sources = columns["source"]
+    columns["flemish_contribution_eur"] = [
+        amount if source == "cordis" else None for (amount, _), source in zip(totals, sources, strict=True)
+    ]
+    columns["flemish_organisations"] = [n_orgs for _, n_orgs in totals]
+    columns["is_flemish"] = [
+        n_orgs > 0 or source == "vlaio" for (_, n_orgs), source in zip(totals, sources, strict=True)
+    ]
+    return _column_frame(columns, "mart_inventory").sort_values("project_key", ignore_index=True)
+
+
+def _source(project_key: str) -> str:
+    return project_key.split(":", 1)[0]
 
 
 def _funding_by_year(core: Core) -> pd.DataFrame:
     theme_of = dict(
         zip(core.projects["project_key"], core.projects["themes"].map(_primary_theme), strict=True)
     )
-    rows = [
-        {**y, "source": y["project_key"].split(":", 1)[0], "theme": theme_of.get(y["project_key"])}
-        for y in records(core.yearly_funding)
-    ]
-    return _frame(rows, "mart_funding_by_year")
+    columns = _columns(core.yearly_funding, MART_COLUMNS["mart_funding_by_year"])
+    columns["source"] = [_source(key) for key in columns["project_key"]]
+    columns["theme"] = [theme_of.get(key) for key in columns["project_key"]]
+    return _column_frame(columns, "mart_funding_by_year")
 
 
 def _organisations(core: Core) -> pd.DataFrame:
@@ -103,35 +116,25 @@ def _organisations(core: Core) -> pd.DataFrame:
     for key, project, amount in zip(*(core.participations[c].tolist() for c in columns), strict=True):
         projects_of.setdefault(key, set()).add(project)
         amount_of[key] = amount_of.get(key, ZERO) + (amount or ZERO)
-    rows = []
-    for org in records(core.organisations):
-        projects = projects_of.get(org["organisation_key"], set())
-        amount = amount_of.get(org["organisation_key"], ZERO)
-        rows.append(
-            {
-                **{
-                    column: org.get(column)
-                    for column in ("organisation_key", "name", "aliases", "country", "region")
-                },
-                "n_projects": len(projects),
-                "n_industry40_projects": len(projects & relevant),
-                "total_ec_contribution_eur": amount,
-            }
-        )
-    return _frame(rows, "mart_organisations")
+    mart = _columns(core.organisations, MART_COLUMNS["mart_organisations"])
+    projects = [projects_of.get(key, set()) for key in mart["organisation_key"]]
+    mart["n_projects"] = [len(of) for of in projects]
+    mart["n_industry40_projects"] = [len(of & relevant) for of in projects]
+    mart["total_ec_contribution_eur"] = [amount_of.get(key, ZERO) for key in mart["organisation_key"]]
+    return _column_frame(mart, "mart_organisations")
 
 
 def _participations(core: Core) -> pd.DataFrame:
-    frame = core.participations.copy()
-    frame["source"] = frame["project_key"].str.split(":", n=1).str[0]
-    return frame.reindex(columns=MART_COLUMNS["mart_participations"]).astype(object)
+    columns = _columns(core.participations, MART_COLUMNS["mart_participations"])
+    columns["source"] = [_source(key) for key in columns["project_key"]]
+    return _column_frame(columns, "mart_participations")
 
 
 def _theme_gaps(core: Core, inventory: pd.DataFrame) -> pd.DataFrame:
     """themes × years × sectors over the Flemish Industry 4.0 projects, zeros included so gaps show."""
     flemish = inventory[inventory["is_flemish"].astype(bool) & inventory["is_industry40"].astype(bool)]
     years_of: dict[str, list[dict]] = {}
-    for y in records(core.yearly_funding):
+    for y in records(core.yearly_funding[core.yearly_funding["project_key"].isin(flemish["project_key"])]):
         years_of.setdefault(y["project_key"], []).append(y)
     cells: dict[tuple[str, int, str], list] = {}
     all_years: set[int] = set()
@@ -177,10 +180,9 @@ def _nl_cooperation(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.D
         names.add(p["organisation_name"] or p["organisation_key"])
         dutch[p["project_key"]] = (orgs, amount + (p["ec_contribution_eur"] or ZERO), names)
     rows = []
-    for p in records(core.projects):
+    both = core.projects["project_key"].isin(dutch.keys() & flemish.keys())
+    for p in records(core.projects[both]):
         key = p["project_key"]
-        if key not in dutch or key not in flemish:
-            continue
         orgs, amount, names = dutch[key]
         rows.append(
             {
