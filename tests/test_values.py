@@ -106,6 +106,7 @@ _CELLS = st.one_of(
     st.dates(),
     st.datetimes(timezones=st.sampled_from([None, UTC])),
     st.floats(allow_nan=True),
+    st.sampled_from([float("nan"), float("inf"), float("-inf"), -0.0, 1e16]),  # json's own spellings
     st.lists(st.integers(), max_size=2),
 )
 

@@ -140,6 +140,7 @@ def content_hash(record: Mapping[str, object], exclude: Iterable[str] = ()) -> s
 _AS_TEXT = frozenset({Decimal, date, datetime})
 _AS_IS = frozenset({type(None), bool, int})
 _FALLBACK = object()
+_NAN = orjson.Fragment(_JSON.encode(float("nan")))
 HASH_CHUNK = 20_000
 
 
@@ -153,8 +154,12 @@ def _canonical_values(values: list[object]) -> list[object]:
             out.append(value)
         elif kind in _AS_TEXT:
             out.append(str(value))
+        elif kind is float:
+            # a missing value in a frame (NaN: the CORDIS projects' VLAIO-only columns, every row of them):
+            # the text json writes, handed to orjson as is
+            out.append(_NAN if value != value else orjson.Fragment(_JSON.encode(value)))
         else:
-            out.append(_FALLBACK)  # a float, a nested value, …: that row takes content_hash itself
+            out.append(_FALLBACK)  # a nested value, a float subclass, …: that row takes content_hash itself
     return out
 
 
