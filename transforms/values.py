@@ -149,7 +149,8 @@ def _canonical_values(values: list[object]) -> list[object]:
     for value in values:
         kind = type(value)
         if kind is str:
-            out.append(encodable_copy(value.strip()))
+            value = value.strip()  # and a copy for the encoder if it is not ASCII (``encodable_copy``)
+            out.append(value if value.isascii() else encodable_copy(value))
         elif kind in _AS_IS:
             out.append(value)
         elif kind in _AS_TEXT:
