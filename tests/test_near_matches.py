@@ -12,28 +12,17 @@ from hypothesis import strategies as st
 
 from transforms.organisations import (
     DECISION_COLUMNS,
-    MAX_BLOCK,
     NEAR_MATCH_COLUMNS,
     NEAR_MATCH_THRESHOLD,
     _near_matches,
-    normalise_name,
+    name_blocks,
 )
 
 
 def reference(decisions: pd.DataFrame) -> pd.DataFrame:
-    """Every pair of a block compared on its own (a before b in the block, b's matcher)."""
-    names: dict[str, str] = {}
-    for row in decisions.itertuples():
-        names.setdefault(row.organisation_key, row.source_name or "")
-    blocks: dict[str, list[tuple[str, str, str]]] = {}
-    for key, name in sorted(names.items()):
-        normalised = normalise_name(name)
-        if normalised:
-            blocks.setdefault(normalised.split(" ", 1)[0], []).append((key, normalised, name))
+    """Every pair of a block compared on its own (a before b in the block, a new matcher per pair)."""
     rows = []
-    for block in blocks.values():
-        if len(block) > MAX_BLOCK:
-            continue
+    for block in name_blocks(decisions):
         for index_a, (key_a, norm_a, name_a) in enumerate(block):
             for key_b, norm_b, name_b in block[index_a + 1 :]:
                 contained = f" {norm_a} " in f" {norm_b} " or f" {norm_b} " in f" {norm_a} "

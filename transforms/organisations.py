@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from transforms.frames import column_list
+
 ALIASES_CSV = Path(__file__).with_name("taxonomy") / "organisation_aliases.csv"
 
 _LEGAL_FORMS = {
@@ -110,11 +112,6 @@ def _key(members: list[str]) -> str:
     return "org:" + min(members).rsplit(":", 1)[1].replace(" ", "-")
 
 
-def _values(frame: pd.DataFrame, column: str) -> list:
-    """A column's values (None in every row when ``frame`` has no such column)."""
-    return frame[column].tolist() if column in frame else [None] * len(frame)
-
-
 def resolve_organisations(cordis_orgs: pd.DataFrame, named_orgs: pd.DataFrame) -> Resolution:
     """Resolve CORDIS organisations (columns organisation_id, name, vat_number, country) and organisations known
     only by name (columns source, source_ref, name, country — e.g. VLAIO's executing organisations, country
@@ -130,7 +127,8 @@ def resolve_organisations(cordis_orgs: pd.DataFrame, named_orgs: pd.DataFrame) -
     firsts = cordis_orgs.drop_duplicates("organisation_id")
     # column by column (a dict per organisation from ``to_dict`` boxed 1M values at 60k projects)
     for ref_value, org_name, org_vat, org_country in zip(
-        *(_values(firsts, name) for name in ("organisation_id", "name", "vat_number", "country")), strict=True
+        *(column_list(firsts, name) for name in ("organisation_id", "name", "vat_number", "country")),
+        strict=True,
     ):
         ref = str(ref_value)
         node = f"cordis:{ref}"
@@ -182,25 +180,29 @@ def resolve_organisations(cordis_orgs: pd.DataFrame, named_orgs: pd.DataFrame) -
     return resolution
 
 
-def _near_matches(decisions: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of distinct organisations whose normalised names are close, for a person to decide.
-
-    Names are compared only within a block sharing their first word (keeps it linear-ish at 60k projects);
-    blocks larger than ``MAX_BLOCK`` are skipped (such a first word is too common to mean anything)."""
+def name_blocks(decisions: pd.DataFrame) -> list[list[tuple[str, str, str]]]:
+    """The blocks of organisations whose names are compared: (key, normalised name, name) of each
+    organisation (its first decision's name), by key, grouped by the normalised name's first word; blocks
+    of more than ``MAX_BLOCK`` left out."""
     names: dict[str, str] = {}
-    for key, name in zip(
-        decisions["organisation_key"].tolist(), decisions["source_name"].tolist(), strict=True
-    ):
+    for key, name in zip(column_list(decisions, "organisation_key"), column_list(decisions, "source_name"),
+                         strict=True):  # fmt: skip
         names.setdefault(key, name or "")
     blocks: dict[str, list[tuple[str, str, str]]] = {}
     for key, name in sorted(names.items()):
         normalised = normalise_name(name)
         if normalised:
             blocks.setdefault(normalised.split(" ", 1)[0], []).append((key, normalised, name))
+    return [block for block in blocks.values() if len(block) <= MAX_BLOCK]
+
+
+def _near_matches(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of distinct organisations whose normalised names are close, for a person to decide.
+
+    Names are compared only within a block sharing their first word (keeps it linear-ish at 60k projects);
+    blocks larger than ``MAX_BLOCK`` are skipped (such a first word is too common to mean anything)."""
     rows = []
-    for block in blocks.values():
-        if len(block) > MAX_BLOCK:
-            continue
+    for block in name_blocks(decisions):
         found = []
         # each pair (a, b) is compared as SequenceMatcher(a, b) with a before b in the block; the matcher
         # keeps b's index, so b is the outer loop and the pairs are put back in (a, b) order afterwards.
