@@ -21,6 +21,7 @@ from flows import tasks
 from flows.parameters import BackfillParameters
 from inventory.config import Settings, load_settings
 from inventory.errors import QualityGateError
+from inventory.memory import run_gc_thresholds
 from quality.gate import all_passed, summarize, validated_data
 from warehouse.engine import make_engine
 from warehouse.lock import writer_lock
@@ -57,6 +58,11 @@ def backfill_inventory(params: BackfillParameters) -> dict:
 
 
 def _refresh(flow_name: str, params: BackfillParameters) -> dict:
+    with run_gc_thresholds():  # fewer collections of the young objects a run piles up (inventory.memory)
+        return _run(flow_name, params)
+
+
+def _run(flow_name: str, params: BackfillParameters) -> dict:
     settings = load_settings()
     logger = get_run_logger()
     started = time.monotonic()

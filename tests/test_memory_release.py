@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from flows.tasks import Inventory, StagedCordis
+from inventory.memory import RUN_GC_THRESHOLDS, run_gc_thresholds
 from quality.gate import validate_core, validate_marts, validate_staging
 from tests.flow_runs import refresh_here, reset_mirror, run_env
 from tests.test_quality_layers import _core, staged_frames
@@ -87,11 +88,14 @@ def test_no_staged_frame_is_alive_while_core_and_marts_are_built(
     import flows.tasks as tasks
 
     seen: list[list[tuple[int, int]]] = []
+    thresholds: list[tuple[int, int, int]] = []
     build = tasks.build_inventory
     earlier = {id(frame) for frame in _staged_frames_alive()}  # other tests' (cached) frames
+    before = gc.get_threshold()
 
     def watched_build(settings):
         seen.append([frame.shape for frame in _staged_frames_alive(earlier)])
+        thresholds.append(gc.get_threshold())
         return build(settings)
 
     monkeypatch.setattr(tasks, "build_inventory", watched_build)
@@ -100,6 +104,20 @@ def test_no_staged_frame_is_alive_while_core_and_marts_are_built(
 
     assert state.is_completed()
     assert seen == [[]]
+    # the run collects garbage at its own thresholds, and gives the process back the ones it had
+    assert thresholds == [RUN_GC_THRESHOLDS] != [before]
+    assert gc.get_threshold() == before
+
+
+def test_run_gc_thresholds_are_the_run_s_only() -> None:
+    before = gc.get_threshold()
+    with run_gc_thresholds((12_345, 11, 9)):
+        assert gc.get_threshold() == (12_345, 11, 9)
+    assert gc.get_threshold() == before
+    with pytest.raises(KeyError), run_gc_thresholds((23_456, 11, 9)):
+        assert gc.get_threshold() == (23_456, 11, 9)
+        raise KeyError("a failed run")
+    assert gc.get_threshold() == before
 
 
 def test_memory_freed_in_a_worker_thread_goes_back_to_the_system() -> None:
