@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -19,10 +20,15 @@ from contextlib import contextmanager
 # millions of containers that live for a whole phase (the 409k staged participations read back are 6.5M
 # values in tuples, lists and frames); at the default, a young-generation collection every 700 of them
 # scans the survivors again and again. Measured on the 60k warehouse, one process (benchmarks/README.md,
-# "Session 11"): the night's core build 13.0 -> 10.4 s, its read of the staged participations 5.6 -> 3.6 s.
-# The oldest generation keeps its own rule, and each phase still ends with a full collection
-# (``return_free_memory``), so what a run lets go of is collected as before.
+# "Session 11"): the night's core build 13.0-14.1 -> 10.4 s, its read of the staged participations 5.6 ->
+# 3.5-3.9 s. The older generations are collected less often in proportion (the oldest considered after 10M
+# net allocations instead of 70k, and still only once the long-lived objects grew by a quarter), and each
+# phase still ends with a full collection (``return_free_memory``), so what a run lets go of is collected.
 RUN_GC_THRESHOLDS = (50_000, 20, 10)
+
+_runs_lock = threading.Lock()
+_runs = 0  # blocks of ``run_gc_thresholds`` open now (flow runs served by one process may overlap)
+_outside: tuple[int, ...] = ()  # the thresholds the process had before the first of them
 
 
 @functools.cache
@@ -37,14 +43,22 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 @contextmanager
 def run_gc_thresholds(thresholds: tuple[int, int, int] = RUN_GC_THRESHOLDS) -> Iterator[None]:
-    """The garbage collector at ``thresholds`` inside the block, at the thresholds it had before after it
-    (whatever the block raised): a flow run sets them for itself, not for the process that serves it."""
-    before = gc.get_threshold()
-    gc.set_threshold(*thresholds)
+    """The garbage collector at ``thresholds`` inside the block; once the last open block ends (whatever it
+    raised), at the thresholds the process had before the first: a flow run sets them for itself, not for
+    the process that serves it, also when that process serves several runs at once."""
+    global _runs, _outside
+    with _runs_lock:
+        if _runs == 0:
+            _outside = gc.get_threshold()
+        _runs += 1
+        gc.set_threshold(*thresholds)
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _runs_lock:
+            _runs -= 1
+            if _runs == 0:
+                gc.set_threshold(*_outside)
 
 
 def return_free_memory() -> bool:

@@ -120,6 +120,20 @@ def test_run_gc_thresholds_are_the_run_s_only() -> None:
     assert gc.get_threshold() == before
 
 
+def test_overlapping_runs_give_the_process_its_thresholds_back_when_the_last_ends() -> None:
+    """Two flow runs served by one process, the first ending while the second still runs."""
+    from contextlib import ExitStack
+
+    before = gc.get_threshold()
+    first, second = ExitStack(), ExitStack()
+    first.enter_context(run_gc_thresholds())
+    second.enter_context(run_gc_thresholds())
+    first.close()
+    assert gc.get_threshold() == RUN_GC_THRESHOLDS  # the second run still collects at its thresholds
+    second.close()
+    assert gc.get_threshold() == before
+
+
 def test_memory_freed_in_a_worker_thread_goes_back_to_the_system() -> None:
     """As a Prefect task leaves it: 200 MB of text allocated in a worker thread, 2 % of it still alive
     (scattered, as the strings a run keeps are), the rest freed. glibc keeps the freed pages for that
