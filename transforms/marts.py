@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from inventory.interning import shared_text
 from transforms.core import ZERO, Core, flemish_totals, records
 from transforms.frames import column_list
 from transforms.industry40 import themes as taxonomy_themes
@@ -94,8 +95,10 @@ def _inventory(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFr
     return _column_frame(columns, "mart_inventory").sort_values("project_key", ignore_index=True)
 
 
-def _source(project_key: str) -> str:
-    return project_key.split(":", 1)[0]
+def _sources(project_keys: list[str]) -> list[str]:
+    """Each project key's source (``cordis:123`` -> ``cordis``), one string object per source: a new string
+    per row was 26 MB of the 409k-row participation mart at 60k projects (16 MB of the yearly one)."""
+    return shared_text(key.split(":", 1)[0] for key in project_keys)  # type: ignore[return-value]
 
 
 def _funding_by_year(core: Core) -> pd.DataFrame:
@@ -103,7 +106,7 @@ def _funding_by_year(core: Core) -> pd.DataFrame:
         zip(core.projects["project_key"], core.projects["themes"].map(_primary_theme), strict=True)
     )
     columns = _columns(core.yearly_funding, MART_COLUMNS["mart_funding_by_year"])
-    columns["source"] = [_source(key) for key in columns["project_key"]]
+    columns["source"] = _sources(columns["project_key"])
     columns["theme"] = [theme_of.get(key) for key in columns["project_key"]]
     return _column_frame(columns, "mart_funding_by_year")
 
@@ -126,7 +129,7 @@ def _organisations(core: Core) -> pd.DataFrame:
 
 def _participations(core: Core) -> pd.DataFrame:
     columns = _columns(core.participations, MART_COLUMNS["mart_participations"])
-    columns["source"] = [_source(key) for key in columns["project_key"]]
+    columns["source"] = _sources(columns["project_key"])
     return _column_frame(columns, "mart_participations")
 
 
