@@ -17,10 +17,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.engine import Engine
 
-from reports import formatting
+from reports import formatting, nl_cooperation
 from reports.figures import figures, themes_without_projects
 from reports.freshness import freshness
-from reports.inventory_table import industry40_rows, sources_of, themes_of
+from reports.inventory_table import industry40_rows, sources_of, table_body, themes_of
 from reports.marts import ReportData, read_report_data
 from reports.proeftuinen import batches
 from warehouse.dictionary import dictionary_rows
@@ -83,16 +83,19 @@ def render_html(data: ReportData, *, data_docs_url: str | None = None) -> str:
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     style = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     inventory = industry40_rows(data)
+    nl_rows = nl_cooperation.nl_cooperation_rows(data)
     return env.get_template("report.html.j2").render(
         generated_at=datetime.now(UTC),
         key_figures=_key_figures(data, inventory),
         batches=batches(data),
         inventory=inventory,
+        inventory_body=table_body(inventory),
         inventory_sources=sources_of(inventory),
         inventory_themes=themes_of(inventory),
         figures=figures(data),
         themes_without_projects=themes_without_projects(data),
-        nl_cooperation=data.nl_cooperation.sort_values(["start_year", "project_key"]).to_dict("records"),
+        nl_cooperation=nl_rows,
+        nl_cooperation_body=nl_cooperation.table_body(nl_rows),
         freshness=freshness(data, data_docs_url),
         dictionary=_dictionary(),
         script=script,
