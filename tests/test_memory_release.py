@@ -13,6 +13,7 @@ import weakref
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from flows.tasks import Inventory, StagedCordis
@@ -93,12 +94,16 @@ def test_no_staged_frame_is_alive_while_core_and_marts_are_built(
     earlier = {id(frame) for frame in _staged_frames_alive()}  # other tests' (cached) frames
     before = gc.get_threshold()
 
+    pools: list[str] = []
+
     def watched_build(settings):
         seen.append([frame.shape for frame in _staged_frames_alive(earlier)])
         thresholds.append(gc.get_threshold())
+        pools.append(pa.default_memory_pool().backend_name)
         return build(settings)
 
     monkeypatch.setattr(tasks, "build_inventory", watched_build)
+    pa.set_memory_pool(pa.mimalloc_memory_pool())  # pyarrow's own default, whatever an earlier test set
     reset_mirror()
     state = refresh_here(run_env(tmp_path / "data"))
 
@@ -107,6 +112,8 @@ def test_no_staged_frame_is_alive_while_core_and_marts_are_built(
     # the run collects garbage at its own thresholds, and gives the process back the ones it had
     assert thresholds == [RUN_GC_THRESHOLDS] != [before]
     assert gc.get_threshold() == before
+    # the staged objectives' Arrow buffers came from malloc, which return_free_memory trims
+    assert pools == ["system"]
 
 
 def test_run_gc_thresholds_are_the_run_s_only() -> None:
