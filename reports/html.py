@@ -1,8 +1,10 @@
 """HTML for the report's two long tables (the inventory, the Flemish-Dutch projects), made in Python rather
 than by the template row by row: at 60k projects they are 6.8k and 5.1k rows and were most of the report's
-rendering (1.28 -> 0.76 s, one process), which every night pays, changed or not. The text is the template's: values escaped as Jinja2's autoescape
-escapes them (``markupsafe``), and ``money`` and ``link`` are the macros of ``templates/_macros.html.j2``
-(tests/test_report_tables.py renders both and compares)."""
+rendering (1.28 -> 0.76 s, one process), which every night pays, changed or not.
+
+The text is the template's: values escaped as Jinja2's autoescape escapes them (``markupsafe``), and
+``money`` and ``link`` are the macros of ``templates/_macros.html.j2`` (tests/test_report_tables.py renders
+both, and the template text these tables replaced, and compares)."""
 
 from __future__ import annotations
 

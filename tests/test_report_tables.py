@@ -50,7 +50,7 @@ NL_COOPERATION_ROW = """\
 """
 
 HOSTILE = "R&D <b>\"quoted\"</b> 'it's' – Zo’n 🏭"
-QUOTES = "O'Brien \"Fabriek\""  # quotes alone, nothing else to escape
+QUOTES = 'O\'Brien "Fabriek"'  # quotes alone, nothing else to escape
 URLS = ["https://cordis.europa.eu/project/id/1", "javascript:alert(1)", None, "", "/relative?a=1&b=<2>"]
 AMOUNTS = [None, Decimal("0"), Decimal("-12.5"), Decimal("3415687.44"), Decimal("1.732084396E7"), 7, 2.5]
 
