@@ -172,3 +172,20 @@ def test_every_accepted_amount_round_trips_through_sqlite_exactly(amount: Decima
     with engine.begin() as conn:
         conn.execute(insert(AMOUNTS), [{"id": 1, "amount": parse_money(str(amount))}])
         assert conn.execute(select(AMOUNTS.c.amount)).scalar_one() == amount
+
+
+def test_object_frame_fills_one_block_and_drops_each_column_once_copied() -> None:
+    """``transforms.frames.object_frame`` (the staged read's frames, the participation mart): every value
+    as it is (a tuple stays one value, a frame's column is taken as it is), the lists emptied, one block."""
+    from transforms.frames import object_frame
+
+    amounts = pd.Series([Decimal("1.50"), None, Decimal("2")], dtype=object).to_numpy(dtype=object)
+    columns = [["a", "b", "a"], [(1, 2), None, ()], amounts]
+    frame = object_frame(["text", "pair", "amount"], columns)
+    assert frame["text"].tolist() == ["a", "b", "a"]
+    assert frame["pair"].tolist() == [(1, 2), None, ()]
+    assert [str(v) for v in frame["amount"]] == ["1.50", "None", "2"]
+    assert frame._mgr.nblocks == 1 and {str(dtype) for dtype in frame.dtypes} == {"object"}
+    assert columns == [(), (), ()]
+    with pytest.raises(ValueError, match="column short holds 1 values, not 2"):
+        object_frame(["long", "short"], [[1, 2], [1]])

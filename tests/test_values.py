@@ -8,6 +8,7 @@ from datetime import UTC, date
 from decimal import Decimal
 
 import orjson
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from transforms.values import (
     ValueParseError,
     canonical_json,
     content_hash,
+    content_hash_text,
     content_hashes,
     parse_bool,
     parse_date,
@@ -121,6 +123,10 @@ def test_content_hashes_are_content_hash_of_each_row(rows: list[tuple], chunk: i
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(values, "HASH_CHUNK", chunk)
         assert content_hashes(columns) == expected
+        # the same digests as the text column a frame makes of a list of them, without the list
+        text = content_hash_text(columns)
+        assert list(text) == expected
+        assert text.dtype == pd.Series(expected).dtype  # pandas' str, as frame["record_hash"] = [...] gives
     assert content_hashes({}) == []
 
 

@@ -16,7 +16,7 @@ from transforms.funding import split_evenly, split_pro_rata
 from transforms.industry40 import TEXT_FIELDS, load_rules, matches
 from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution, resolve_organisations
 from transforms.regions import FLANDERS
-from transforms.values import content_hashes
+from transforms.values import content_hash_text, content_hashes
 
 ZERO = Decimal("0.00")
 
@@ -100,6 +100,15 @@ def _hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     """The record hash of every row over ``columns`` (the volatile record_hash and last_run_id left out)."""
     hashed = [column for column in columns if column not in ("record_hash", "last_run_id")]
     return content_hashes({name: frame[name].tolist() for name in hashed})
+
+
+def _hash_text(frame: pd.DataFrame, columns: list[str]) -> object:
+    """``_hashes`` as the text column a frame makes of a list of them, without the list
+    (``transforms.values.content_hash_text``); an empty frame's as before."""
+    if frame.empty:
+        return _hashes(frame, columns)
+    hashed = [column for column in columns if column not in ("record_hash", "last_run_id")]
+    return content_hash_text({name: frame[name].tolist() for name in hashed})
 
 
 def _hash_new_rows(frame: pd.DataFrame, columns: list[str]) -> None:
@@ -334,7 +343,7 @@ def complete_core(
     _hash_new_rows(projects, CORE_PROJECT_COLUMNS)  # a published row taken as it is keeps its hash
     for frame, columns in ((organisations, CORE_ORGANISATION_COLUMNS),
                            (participations, CORE_PARTICIPATION_COLUMNS)):  # fmt: skip
-        frame["record_hash"] = _hashes(frame, columns)
+        frame["record_hash"] = _hash_text(frame, columns)
     return Core(
         projects=projects,
         organisations=organisations,

@@ -8,7 +8,7 @@ import pandas as pd
 
 from inventory.interning import shared_text
 from transforms.core import ZERO, Core, flemish_totals, records
-from transforms.frames import column_list
+from transforms.frames import column_list, object_frame
 from transforms.industry40 import themes as taxonomy_themes
 from transforms.regions import FLANDERS
 
@@ -128,9 +128,12 @@ def _organisations(core: Core) -> pd.DataFrame:
 
 
 def _participations(core: Core) -> pd.DataFrame:
-    columns = _columns(core.participations, MART_COLUMNS["mart_participations"])
-    columns["source"] = _sources(columns["project_key"])
-    return _column_frame(columns, "mart_participations")
+    """The core participations' columns as they are, and each one's source: filled into the frame's block
+    one column at a time (``object_frame``), not copied as lists first."""
+    frame, names = core.participations, MART_COLUMNS["mart_participations"]
+    sources = _sources(column_list(frame, "project_key"))
+    columns = [sources if name == "source" else frame[name].to_numpy(dtype=object) for name in names]
+    return object_frame(names, columns)
 
 
 def _theme_gaps(core: Core, inventory: pd.DataFrame) -> pd.DataFrame:

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from inventory.interning import share_amount_columns, shared_text
+from transforms.frames import object_frame
 from warehouse.bulk import LONG_TEXT_CHUNK, READ_CHUNK, chunks, insert_frame, streamed
 from warehouse.engine import large_page_cache
 from warehouse.history import merge_history
@@ -123,7 +123,7 @@ def iter_staged_cordis_projects(
     )
     with connected(bind) as conn:
         for names, columns in _shared_parts(streamed(conn, selected, chunk) for selected in queries):
-            yield _object_frame(names, columns)
+            yield object_frame(names, columns)
 
 
 def staged_cordis_runs(bind: Engine | Connection) -> list[tuple[str, str]]:
@@ -197,21 +197,6 @@ def _shared_columns(
     return columns
 
 
-def _object_frame(names: list[str], columns: list[Sequence]) -> pd.DataFrame:
-    """A frame of object columns holding ``columns`` (emptied: each list is dropped once copied). One 2-D
-    object array is filled column by column and handed to pandas as its block, without a copy: a dict of
-    Series was copied twice, into the Series and then into pandas' consolidated block (+106 MB at once
-    for the 409k staged participations the core build reads)."""
-    rows = len(columns[0]) if columns else 0
-    block = np.empty((len(names), rows), dtype=object)
-    for index, column in enumerate(columns):
-        if len(column) != rows:
-            raise ValueError(f"column {names[index]} holds {len(column)} values, not {rows}")
-        block[index] = np.fromiter(column, dtype=object, count=rows)  # each value as it is, a tuple too
-        columns[index] = ()
-    return pd.DataFrame(block.T, columns=names, dtype=object, copy=False)
-
-
 def _frame(result: CursorResult, amounts: bool = False) -> pd.DataFrame:
     """The rows of ``result`` as a frame of object columns (money as Decimal, dates as date).
 
@@ -222,7 +207,7 @@ def _frame(result: CursorResult, amounts: bool = False) -> pd.DataFrame:
     for _, columns in _shared_parts([result], amounts=amounts, size=READ_CHUNK):
         for index, column in enumerate(columns):
             values[index].extend(column)
-    return _object_frame(names, values)
+    return object_frame(names, values)
 
 
 def read_staged(
