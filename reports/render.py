@@ -83,7 +83,6 @@ def render_html(data: ReportData, *, data_docs_url: str | None = None) -> str:
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     style = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     inventory = industry40_rows(data)
-    nl_rows = nl_cooperation.nl_cooperation_rows(data)
     return env.get_template("report.html.j2").render(
         generated_at=datetime.now(UTC),
         key_figures=_key_figures(data, inventory),
@@ -94,8 +93,7 @@ def render_html(data: ReportData, *, data_docs_url: str | None = None) -> str:
         inventory_themes=themes_of(inventory),
         figures=figures(data),
         themes_without_projects=themes_without_projects(data),
-        nl_cooperation=nl_rows,
-        nl_cooperation_body=nl_cooperation.table_body(nl_rows),
+        nl_cooperation_body=nl_cooperation.table_body(nl_cooperation.nl_cooperation_rows(data)),
         freshness=freshness(data, data_docs_url),
         dictionary=_dictionary(),
         script=script,

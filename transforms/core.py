@@ -96,19 +96,20 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]
     return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)] if names else []
 
 
+def _hashed(frame: pd.DataFrame, columns: list[str]) -> dict[str, list]:
+    """What a row's record hash covers: ``columns`` without the volatile record_hash and last_run_id."""
+    return {name: frame[name].tolist() for name in columns if name not in ("record_hash", "last_run_id")}
+
+
 def _hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
-    """The record hash of every row over ``columns`` (the volatile record_hash and last_run_id left out)."""
-    hashed = [column for column in columns if column not in ("record_hash", "last_run_id")]
-    return content_hashes({name: frame[name].tolist() for name in hashed})
+    """The record hash of every row over ``columns`` (``_hashed``)."""
+    return content_hashes(_hashed(frame, columns))
 
 
 def _hash_text(frame: pd.DataFrame, columns: list[str]) -> object:
     """``_hashes`` as the text column a frame makes of a list of them, without the list
     (``transforms.values.content_hash_text``); an empty frame's as before."""
-    if frame.empty:
-        return _hashes(frame, columns)
-    hashed = [column for column in columns if column not in ("record_hash", "last_run_id")]
-    return content_hash_text({name: frame[name].tolist() for name in hashed})
+    return _hashes(frame, columns) if frame.empty else content_hash_text(_hashed(frame, columns))
 
 
 def _hash_new_rows(frame: pd.DataFrame, columns: list[str]) -> None:
