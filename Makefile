@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
 PROJECTS ?= 60000
+REPEAT ?= 1
 
 .PHONY: run test demo lint bench serve clean-data
 
@@ -32,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run --projects $(PROJECTS)
+	$(BIN)/python -m benchmarks.run --projects $(PROJECTS) --repeat $(REPEAT)
 
 # The production shape on one machine (docs/scaling.md): a Prefect server on loopback, the process pool,
 # both deployments, and a worker in the foreground; Ctrl-C stops the worker and the server.

@@ -22,6 +22,7 @@ and the largest ``VmHWM`` of a process in it; the larger is reported):
 * ``project_nightly_1pct``      the refresh on the 1 %-changed dumps, same warehouse
 
 Results: a table on stdout and ``benchmarks/results/latest.json`` (``--results`` to write elsewhere).
+``--repeat N`` runs every contender N times, in rounds, and reports medians (``benchmarks.repeats``).
 Targets are reported (met / not met), never asserted.
 """
 
@@ -48,6 +49,8 @@ from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from benchmarks.repeats import combine_runs, ratios, ratios_by_round
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO_ROOT / "benchmarks" / "results" / "latest.json"
@@ -644,7 +647,9 @@ def dlt_worker(data_dir: Path, scratch: Path) -> dict[str, Any]:
 WORKERS = {"duckdb_floor": duckdb_worker, "dlt": dlt_worker}
 
 
-def run_worker(name: str, data_dir: Path, work: Path, timeout_s: float) -> dict[str, Any]:
+def run_worker(
+    name: str, data_dir: Path, work: Path, timeout_s: float, label: str | None = None
+) -> dict[str, Any]:
     scratch = work / name
     # every worker starts from nothing: a kept --work folder still holds the last run's database and state
     shutil.rmtree(scratch, ignore_errors=True)
@@ -652,7 +657,7 @@ def run_worker(name: str, data_dir: Path, work: Path, timeout_s: float) -> dict[
     report = scratch / "report.json"
     cmd = [sys.executable, "-m", "benchmarks.run", "--worker", name, "--worker-data", str(data_dir)]
     cmd += ["--worker-scratch", str(scratch), "--worker-report", str(report)]
-    result = measure(cmd, _quiet_env(), work / "logs" / f"{name}.log", timeout_s)
+    result = measure(cmd, _quiet_env(), work / "logs" / f"{label or name}.log", timeout_s)
     if result["exit_code"] == 0 and report.exists():
         result.update(json.loads(report.read_text(encoding="utf-8")))
         result["status"] = "succeeded"
@@ -810,12 +815,31 @@ def render_table(results: dict[str, Any]) -> str:
             f" {_fmt(result.get('staging_rows_stamped_by_run')):>12}"
             f" {_fmt(result.get('projects')):>9} {_fmt(result.get('participations')):>15}"
         )
-    ratios = results.get("ratios", {})
+    shown_ratios = results.get("ratios", {})
     lines += [
         "",
-        f"project_full / duckdb_floor = {_fmt(ratios.get('project_over_floor'))}   "
-        f"dlt / project_full = {_fmt(ratios.get('dlt_over_project'))}   "
-        f"nightly_1pct / project_full = {_fmt(ratios.get('nightly_1pct_over_full'))}",
+        f"project_full / duckdb_floor = {_fmt(shown_ratios.get('project_over_floor'))}   "
+        f"dlt / project_full = {_fmt(shown_ratios.get('dlt_over_project'))}   "
+        f"nightly_1pct / project_full = {_fmt(shown_ratios.get('nightly_1pct_over_full'))}",
+    ]
+    if results.get("repeat"):
+        lines += [
+            "",
+            f"{results['repeat']} rounds: wall_s and cpu_s above are medians, peak_rss_mb the largest run;",
+        ]
+        lines.append("each run, wall_s / peak_rss_mb:")
+        for name in CONTENDERS:
+            runs = (results["contenders"].get(name) or {}).get("runs")
+            if runs:
+                shown = "   ".join(f"{_fmt(r.get('wall_s'))} / {_fmt(r.get('peak_rss_mb'))}" for r in runs)
+                lines.append(f"  {name:<27} {shown}")
+        for index, one in enumerate(results.get("ratios_by_round", []), start=1):
+            lines.append(
+                f"  round {index}: project_full / duckdb_floor = {_fmt(one.get('project_over_floor'))}   "
+                f"dlt / project_full = {_fmt(one.get('dlt_over_project'))}   "
+                f"nightly_1pct / project_full = {_fmt(one.get('nightly_1pct_over_full'))}"
+            )
+    lines += [
         "",
         f"targets (defined at {TARGET_SCALE:,} projects; measured at {results['projects']:,}):",
     ]
@@ -890,6 +914,18 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     unknown = set(wanted) - set(CONTENDERS)
     if unknown:
         raise SystemExit(f"unknown contenders: {', '.join(sorted(unknown))}")
+    if args.repeat < 1:
+        raise SystemExit("--repeat must be at least 1")
+    if args.repeat > 1 and args.profile:
+        raise SystemExit(
+            "--profile runs under pyinstrument, slower than the others: profile in a run of its own"
+        )
+    nightly = {"project_nightly_unchanged", "project_nightly_1pct"} & set(wanted)
+    if args.repeat > 1 and nightly and "project_full" not in wanted:
+        # a second round's nights would run on the warehouse the first round's nights left
+        raise SystemExit(
+            "--repeat with the nightly contenders needs project_full (each round starts from it)"
+        )
     print(f"work folder: {work}", flush=True)
 
     base_root, changed_root = work / "base", work / "changed"
@@ -917,6 +953,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
         "contenders": {},
     }
     contenders: dict[str, dict[str, Any]] = results["contenders"]
+    rounds: list[dict[str, dict[str, Any]]] = []  # per round: contender -> that run's result
     data_dir = base_root / CORDIS_HOST / "data"
     sqlite_dir = work / "project"
     sqlite_url = f"sqlite:///{sqlite_dir / 'warehouse.sqlite'}"
@@ -940,85 +977,69 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
         def profile(name: str) -> Path | None:
             return work / f"{name}.pyisession" if name in profiled else None
 
-        for name in wanted:
-            print(f"running {name} ...", flush=True)
+        def run_one(name: str, label: str) -> dict[str, Any]:
             if name == "project_full":
                 shutil.rmtree(sqlite_dir, ignore_errors=True)
-                result = run_project(
-                    name,
-                    base_urls[CORDIS_HOST],
-                    sqlite_dir,
-                    sqlite_url,
-                    api_url,
-                    work,
-                    args.timeout,
+                return run_project(
+                    label, base_urls[CORDIS_HOST], sqlite_dir, sqlite_url, api_url, work, args.timeout,
                     profile(name),
-                )
-            elif name == "project_full_postgres":
+                )  # fmt: skip
+            if name == "project_full_postgres":
                 reason = postgres_unavailable(pg_admin)
                 if reason:
-                    result = {"status": "skipped", "reason": reason}
-                else:
-                    with postgres_database(pg_admin) as pg_url:
-                        pg_dir = work / "project_postgres"
-                        shutil.rmtree(pg_dir, ignore_errors=True)
-                        result = run_project(
-                            name,
-                            base_urls[CORDIS_HOST],
-                            pg_dir,
-                            pg_url,
-                            api_url,
-                            work,
-                            args.timeout,
-                            profile(name),
-                        )
-            elif name in WORKERS:
-                result = run_worker(name, data_dir, work, args.timeout)
-            elif name == "project_nightly_unchanged":
-                result = run_project(
-                    name,
-                    base_urls[CORDIS_HOST],
-                    sqlite_dir,
-                    sqlite_url,
-                    api_url,
-                    work,
-                    args.timeout,
+                    return {"status": "skipped", "reason": reason}
+                with postgres_database(pg_admin) as pg_url:
+                    pg_dir = work / "project_postgres"
+                    shutil.rmtree(pg_dir, ignore_errors=True)
+                    return run_project(
+                        label, base_urls[CORDIS_HOST], pg_dir, pg_url, api_url, work, args.timeout,
+                        profile(name),
+                    )  # fmt: skip
+            if name in WORKERS:
+                return run_worker(name, data_dir, work, args.timeout, label)
+            if name == "project_nightly_unchanged":
+                return run_project(
+                    label, base_urls[CORDIS_HOST], sqlite_dir, sqlite_url, api_url, work, args.timeout,
                     profile(name),
-                )
-            else:  # project_nightly_1pct
-                assert changed_urls is not None
-                result = run_project(
-                    name,
-                    changed_urls[CORDIS_HOST],
-                    sqlite_dir,
-                    sqlite_url,
-                    api_url,
-                    work,
-                    args.timeout,
-                    profile(name),
-                )
-                result["expected_changed_records"] = expected_changed
-            contenders[name] = result
-            shown = {
-                k: result.get(k)
-                for k in ("status", "wall_s", "peak_rss_mb", "rows_written", "projects", "participations")
-            }
-            print(f"  {shown}", flush=True)
-            if result.get("error_tail"):
-                print("  --- last lines of its output ---\n" + result["error_tail"], flush=True)
+                )  # fmt: skip
+            assert changed_urls is not None  # project_nightly_1pct
+            result = run_project(
+                label, changed_urls[CORDIS_HOST], sqlite_dir, sqlite_url, api_url, work, args.timeout,
+                profile(name),
+            )  # fmt: skip
+            result["expected_changed_records"] = expected_changed
+            return result
+
+        for round_no in range(1, args.repeat + 1):
+            rounds.append({})
+            for name in wanted:
+                label = name if args.repeat == 1 else f"{name}.round{round_no}"
+                print(f"running {label} ...", flush=True)
+                result = rounds[-1][name] = run_one(name, label)
+                shown = {
+                    k: result.get(k)
+                    for k in ("status", "wall_s", "peak_rss_mb", "rows_written", "projects", "participations")
+                }
+                print(f"  {shown}", flush=True)
+                if result.get("error_tail"):
+                    print("  --- last lines of its output ---\n" + result["error_tail"], flush=True)
+        for name in wanted:
+            contenders[name] = combine_runs([one[name] for one in rounds])
 
     def succeeded(name: str) -> dict[str, Any]:
         result = contenders.get(name) or {}
         return result if result.get("status") == "succeeded" else {}
 
-    full, floor, dlt_r = (succeeded(n) for n in ("project_full", "duckdb_floor", "dlt"))
-    nightly = succeeded("project_nightly_1pct")
+    walls = {name: succeeded(name).get("wall_s") for name in contenders}
     results["ratios"] = {
-        "project_over_floor": _ratio(full.get("wall_s"), floor.get("wall_s")),
-        "dlt_over_project": _ratio(dlt_r.get("wall_s"), full.get("wall_s")),
-        "nightly_1pct_over_full": _ratio(nightly.get("wall_s"), full.get("wall_s")),
-        "project_peak_rss_over_floor": _ratio(full.get("peak_rss_mb"), floor.get("peak_rss_mb")),
+        **ratios(walls),
+        "project_peak_rss_over_floor": _ratio(
+            succeeded("project_full").get("peak_rss_mb"), succeeded("duckdb_floor").get("peak_rss_mb")
+        ),
     }
+    if args.repeat > 1:
+        results["repeat"] = args.repeat
+        results["ratios_by_round"] = ratios_by_round(rounds)
     results["targets"] = evaluate_targets(contenders, expected_changed, base["projects"])
     results["fairness"] = {
         "same_counts": all(
@@ -1084,6 +1105,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", help="work folder (kept); default a temporary folder, removed at the end")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per contender")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of every contender; medians of time, the largest peak RSS (benchmarks.repeats)",
+    )
     parser.add_argument(
         "--profile",
         nargs="?",
