@@ -12,6 +12,7 @@ import pandas as pd
 
 from extractors.cordis.settings import PROJECT_URL
 from inventory.interning import prefixed
+from transforms.frames import column_list, key_order, natural_key
 from transforms.funding import split_evenly, split_pro_rata
 from transforms.industry40 import TEXT_FIELDS, load_rules, matches
 from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution, resolve_organisations
@@ -57,6 +58,8 @@ STAGED_PARTICIPATION_INPUTS = [
     "net_ec_contribution_eur", "total_cost_eur",
 ]  # fmt: skip
 
+# the key of a staged CORDIS participation: the order the build reads them in (complete_core)
+STAGED_PARTICIPATION_KEY = ("project_source_id", "organisation_id", "role", "order_no")
 # Participation key (natural): project, the organisation as the source names it, role, order.
 PARTICIPATION_KEY = ["project_key", "source_organisation_ref", "role", "order_no"]
 
@@ -286,6 +289,13 @@ class ProjectRows:
         self.projects += projects
         self.themes += themes
 
+    def in_project_order(self) -> None:
+        """The project rows in natural order of (source, source id), their theme rows with them (each
+        project's in the order it matched them)."""
+        self.projects.sort(key=lambda row: (row["source"], natural_key(row["source_id"])))
+        position = {row["project_key"]: index for index, row in enumerate(self.projects)}
+        self.themes.sort(key=lambda theme: position.get(theme["project_key"], len(position)))
+
     def add_vlaio(self, staged: pd.DataFrame | None) -> None:
         if staged is not None and not staged.empty:
             projects, themes = _vlaio_projects(staged)
@@ -308,6 +318,8 @@ def build_core(
     rows = ProjectRows()
     rows.add_cordis(cordis_projects)
     rows.add_vlaio(vlaio_projects)
+    key = [column_list(cordis_participations, name) for name in STAGED_PARTICIPATION_KEY]
+    cordis_participations = cordis_participations.take(key_order(key)).reset_index(drop=True)
     return complete_core(rows, cordis_participations, vlaio_organisations, vlaio_batches)
 
 
@@ -318,7 +330,11 @@ def complete_core(
     vlaio_batches: pd.DataFrame | None = None,
 ) -> Core:
     """Every core table from the project rows (every staged project added) and the staged participations
-    (see ``build_core``). Takes the rows over: their lists are emptied once in the project frame."""
+    (see ``build_core``), which must come in natural order of ``STAGED_PARTICIPATION_KEY`` (as
+    ``warehouse.publish.read_staged`` reads them and ``build_core`` puts them): an organisation's first
+    record decides how it was resolved and its last one its attributes, so only an order of the records
+    themselves gives the same core whatever order staging stored them in. The projects are put in natural
+    order of their source and id here. Takes the rows over: their lists are emptied once in the frame."""
     vlaio_organisations = (
         vlaio_organisations
         if vlaio_organisations is not None
@@ -337,6 +353,7 @@ def complete_core(
     participations = _participations(cordis_participations, vlaio_organisations, resolution)
     organisations = _organisations(cordis_participations, participations, resolution)
 
+    rows.in_project_order()
     projects = _frame(rows.projects, CORE_PROJECT_COLUMNS)
     theme_rows, rows.projects, rows.themes = rows.themes, [], []
     _add_flemish_region_to_vlaio(participations, organisations)
@@ -410,7 +427,9 @@ def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resol
 def _organisations(
     cordis: pd.DataFrame, participations: pd.DataFrame, resolution: Resolution
 ) -> pd.DataFrame:
-    """One row per resolved organisation; attributes from its lowest-PIC CORDIS record when it has one."""
+    """One row per resolved organisation; attributes from its lowest-PIC CORDIS record when it has one: of
+    that PIC's records, the one of its last project in natural order (``cordis`` comes in key order, see
+    ``complete_core``; CORDIS numbers its projects in the order it funds them)."""
     # the last record of each organisation_id, as a dict keyed by reference keeps it
     row_refs = pd.Series([f"cordis:{ref}" for ref in cordis["organisation_id"].tolist()], dtype=object)
     last = ~row_refs.duplicated(keep="last").to_numpy()

@@ -18,7 +18,8 @@ from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from inventory.interning import share_amount_columns, shared_text
-from transforms.frames import object_frame
+from transforms.core import STAGED_PARTICIPATION_KEY
+from transforms.frames import in_key_order, object_frame
 from warehouse.bulk import LONG_TEXT_CHUNK, READ_CHUNK, chunks, insert_frame, streamed
 from warehouse.engine import large_page_cache
 from warehouse.history import merge_history
@@ -97,11 +98,17 @@ def _columns(table: Table, columns: Sequence[str] | None) -> list[str]:
 
 
 def _read(
-    conn: Connection, table: Table, columns: Sequence[str] | None = None, *, amounts: bool = False
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str] | None = None,
+    *,
+    amounts: bool = False,
+    key: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """``table``'s rows, all its columns or only ``columns``."""
+    """``table``'s rows, all its columns or only ``columns``; in natural order of the ``key`` columns when
+    given (``transforms.frames.in_key_order``), else in the order the database gives them."""
     query = select(*(table.c[name] for name in _columns(table, columns)))
-    return _frame(streamed(conn, query), amounts=amounts)
+    return _frame(streamed(conn, query), amounts=amounts, key=key)
 
 
 def iter_staged_cordis_projects(
@@ -197,7 +204,7 @@ def _shared_columns(
     return columns
 
 
-def _frame(result: CursorResult, amounts: bool = False) -> pd.DataFrame:
+def _frame(result: CursorResult, amounts: bool = False, key: Sequence[str] | None = None) -> pd.DataFrame:
     """The rows of ``result`` as a frame of object columns (money as Decimal, dates as date).
 
     Read ``READ_CHUNK`` rows at a time, equal strings made one object: the driver
@@ -207,6 +214,8 @@ def _frame(result: CursorResult, amounts: bool = False) -> pd.DataFrame:
     for _, columns in _shared_parts([result], amounts=amounts, size=READ_CHUNK):
         for index, column in enumerate(columns):
             values[index].extend(column)
+    if key is not None:
+        in_key_order(names, values, key)
     return object_frame(names, values)
 
 
@@ -218,7 +227,10 @@ def read_staged(
     cordis_projects: bool = True,
 ) -> Staged:
     """Every staged record (money as Decimal, dates as date), from one consistent snapshot; of the CORDIS
-    tables only the given columns when given. ``cordis_projects=False``: no CORDIS project is read (an empty
+    tables only the given columns when given. The CORDIS participations come in natural order of their
+    key (``STAGED_PARTICIPATION_KEY``, which ``participation_columns`` must hold), whatever order the
+    database stores them in: a night re-stages the projects that changed, a rebuild stages every project in
+    the dumps' order, and which record of an organisation comes first or last decides its attributes. ``cordis_projects=False``: no CORDIS project is read (an empty
     frame with the columns), for a build that reads them chunk by chunk (``iter_staged_cordis_projects``).
     ``bind``: an engine, or a connection (``warehouse.snapshot``, for that chunked read and this one)."""
     with connected(bind) as conn:
@@ -226,7 +238,13 @@ def read_staged(
             _read(conn, stg_cordis__projects, project_columns)
             if cordis_projects
             else pd.DataFrame(columns=_columns(stg_cordis__projects, project_columns), dtype=object),
-            _read(conn, stg_cordis__participations, participation_columns, amounts=True),
+            _read(
+                conn,
+                stg_cordis__participations,
+                participation_columns,
+                amounts=True,
+                key=STAGED_PARTICIPATION_KEY,
+            ),
             _read(conn, stg_vlaio__projects),
             _read(conn, stg_vlaio__organisations)
             .rename(columns={"order_no": "order"})
