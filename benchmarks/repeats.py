@@ -21,7 +21,16 @@ import statistics
 from typing import Any
 
 # one value per run, kept under "runs"
-RUN_FIELDS = ("status", "wall_s", "cpu_s", "peak_rss_mb", "rows_written", "load_avg_1m", "log")
+RUN_FIELDS = (
+    "status",
+    "wall_s",
+    "cpu_s",
+    "peak_rss_mb",
+    "rows_written",
+    "load_avg_1m",
+    "log",
+    "equals_night",
+)
 # must agree across runs to be reported
 COUNT_FIELDS = ("rows_written", "own_count", "staging_rows_stamped_by_run", "projects", "participations")
 
@@ -59,6 +68,8 @@ def combine_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
         if len(set(values)) != 1:
             combined[name] = None
             combined[f"{name}_runs"] = values
+    if any("equals_night" in run for run in runs):  # project_fresh_1pct: every round's night must agree
+        combined["equals_night_runs"] = [run.get("equals_night") for run in runs]
     return combined
 
 
