@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select, update
 
 from flows.tasks import build_core_from_staging
@@ -141,6 +143,31 @@ def test_natural_order_numbers_digit_text_by_value() -> None:
     assert key_order([[], []]).tolist() == []
     with pytest.raises(ValueError):
         key_order([])
+
+
+_TEXT_KEYS = st.one_of(
+    st.none(),
+    st.from_regex(r"[0-9]{1,20}", fullmatch=True),  # ids, leading zeros and past int64 too
+    st.text(max_size=4),  # any text, lone surrogates included
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=25).flatmap(
+        lambda n: st.tuples(
+            st.lists(_TEXT_KEYS, min_size=n, max_size=n),
+            st.lists(st.one_of(st.none(), st.integers(-5, 5)), min_size=n, max_size=n),
+        )
+    )
+)
+def test_the_arrow_sort_orders_like_the_natural_key(keys: tuple[list, list]) -> None:
+    """``key_order`` sorts text and integer keys with Arrow; it must give the order ``natural_key`` defines
+    (ranks by ``natural_ranks``, then a stable lexicographic sort)."""
+    text, numbers = keys
+    for columns in ([text], [text, numbers], [numbers, text]):
+        expected = np.lexsort([natural_ranks(column) for column in reversed(columns)])
+        assert key_order(columns).tolist() == expected.tolist()
 
 
 def test_in_key_order_reorders_every_column_in_place() -> None:

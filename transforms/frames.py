@@ -80,7 +80,7 @@ def _arrow_natural(column: Sequence) -> list[pa.Array] | None:
     all text or all integers (or holds digit text too long for int64): then ``natural_ranks`` sorts it."""
     try:
         values = pa.array(column if isinstance(column, list | np.ndarray) else list(column))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeError):
         return None
     if pa.types.is_integer(values.type) or pa.types.is_null(values.type):
         return [values]

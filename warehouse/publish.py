@@ -230,8 +230,9 @@ def read_staged(
     tables only the given columns when given. The CORDIS participations come in natural order of their
     key (``STAGED_PARTICIPATION_KEY``, which ``participation_columns`` must hold), whatever order the
     database stores them in: a night re-stages the projects that changed, a rebuild stages every project in
-    the dumps' order, and which record of an organisation comes first or last decides its attributes. ``cordis_projects=False``: no CORDIS project is read (an empty
-    frame with the columns), for a build that reads them chunk by chunk (``iter_staged_cordis_projects``).
+    the dumps' order, and which record of an organisation comes first or last decides its attributes.
+    ``cordis_projects=False``: no CORDIS project is read (an empty frame with the columns), for a build
+    that reads them chunk by chunk (``iter_staged_cordis_projects``).
     ``bind``: an engine, or a connection (``warehouse.snapshot``, for that chunked read and this one)."""
     with connected(bind) as conn:
         return Staged(
