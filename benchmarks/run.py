@@ -158,7 +158,13 @@ def measure(cmd: list[str], env: dict[str, str], log_path: Path, timeout_s: floa
         poller.start()
         timer = threading.Timer(timeout_s, lambda: _kill_group(proc.pid))
         timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C or SIGTERM (``stop_on_sigterm``): the child must not outlive us
+            timer.cancel()
+            poller.stop()
+            _kill_group(proc.pid)
+            raise
         wall = time.perf_counter() - started
         timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -228,6 +234,19 @@ def rss_by_task(log_path: Path, samples: list[tuple[float, int]]) -> list[dict[s
             }
         )
     return phases
+
+
+class Terminated(SystemExit):
+    """SIGTERM reached the benchmark: raised where it was, so the running contender's process group is
+    killed and the Prefect server and PostgreSQL database it started are stopped and dropped on the way
+    out (each child runs in its own session, so nothing else would stop it)."""
+
+
+def stop_on_sigterm() -> None:
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
 
 
 def _kill_group(pid: int) -> None:
@@ -1165,6 +1184,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from benchmarks.generate import parse_fraction
 
+    stop_on_sigterm()
     args.change = parse_fraction(args.change)
     results = run_benchmark(args)
     args.results.parent.mkdir(parents=True, exist_ok=True)

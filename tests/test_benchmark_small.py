@@ -176,3 +176,39 @@ def test_a_small_child_is_not_measured_with_the_benchmarks_own_memory(tmp_path: 
     assert 64 <= result["peak_rss_mb"] < 200
     assert result["peak_vmhwm_mb"] >= 64  # seen though freed before the polls that followed
     del held
+
+
+def test_a_terminated_benchmark_takes_its_running_contender_with_it(tmp_path: Path) -> None:
+    """SIGTERM to the benchmark while a contender runs: the contender's process (its own session, so no
+    signal reaches it otherwise) is killed, not left running a refresh of 1 GB."""
+    pid_file = tmp_path / "child.pid"
+    child = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
+    runner = (
+        "import sys; from pathlib import Path; from benchmarks.run import measure, stop_on_sigterm; "
+        f"stop_on_sigterm(); measure([sys.executable, '-c', {child!r}], {{}}, Path({str(tmp_path / 'c.log')!r}), 600)"
+    )
+    bench = subprocess.Popen([sys.executable, "-c", runner], cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child_pid = int(pid_file.read_text())
+    os.kill(child_pid, 0)  # running
+    bench.terminate()
+    assert bench.wait(timeout=30) == 128 + 15, bench.stderr.read()
+    deadline = time.monotonic() + 10
+    while _alive(child_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (killed, not yet reaped by its parent, which has exited) is not running
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:  # gone between the two looks
+        return False
