@@ -9,7 +9,9 @@ fresh warehouse first), and its headline figures become:
 * ``peak_rss_mb``: the LARGEST peak of its runs (the 1 GiB target is about the worst run, not a typical one);
 * the counts (``rows_written``, ``projects``, ...): the value every run agrees on, else None with the runs'
   values beside it (a target on them then fails: the runs did not do the same work);
-* ``status``: succeeded only when every run did; otherwise the first failing run stands for the contender.
+* ``status``: succeeded only when every run did; otherwise the first failing run stands for the contender;
+* ``equals_night`` (``project_fresh_1pct``): true only when every round's night published what its fresh
+  refresh did.
 
 Each run's own figures stay under ``runs``; the log and phase table shown are those of the median run.
 The ratios (``project_over_floor``, ...) are taken between medians, and ``ratios_by_round`` holds them per
@@ -69,16 +71,19 @@ def combine_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
             combined[name] = None
             combined[f"{name}_runs"] = values
     if any("equals_night" in run for run in runs):  # project_fresh_1pct: every round's night must agree
-        combined["equals_night_runs"] = [run.get("equals_night") for run in runs]
+        agreed = [run.get("equals_night") for run in runs]
+        combined["equals_night"] = all(agreed)
+        combined["equals_night_runs"] = agreed
     return combined
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    """``a / b`` to two decimals; None where either is missing."""
+    return round(a / b, 2) if a and b else None
 
 
 def ratios(walls: dict[str, float | None]) -> dict[str, float | None]:
     """The benchmark's time ratios from one wall time per contender (None where one is missing)."""
-
-    def ratio(a: float | None, b: float | None) -> float | None:
-        return round(a / b, 2) if a and b else None
-
     return {
         "project_over_floor": ratio(walls.get("project_full"), walls.get("duckdb_floor")),
         "dlt_over_project": ratio(walls.get("dlt"), walls.get("project_full")),
