@@ -118,7 +118,7 @@ class Inventory:
 
     def release(self) -> None:
         """Drop the frames once published (see :meth:`StagedCordis.release`)."""
-        self.core = Core(*(pd.DataFrame() for _ in fields(Core)))
+        self.core = Core(*(pd.DataFrame() for f in fields(Core) if f.name != "scope"))
         self.marts = {}
         return_free_memory()
 
@@ -556,8 +556,11 @@ def build_core_from_staging(
     ``fingerprint``: of the code building now (``transforms.build_version``). When the last publish was
     built by the same code, only the CORDIS projects staged since are read and rebuilt; the others take their
     published row, hash and themes (``transforms.core.Published``): a night reads, matches and hashes the
-    projects it staged, not every project."""
+    projects it staged, not every project, and the core it gives is scoped to the projects whose rows may
+    differ from the published ones (``transforms.core.Core.scope``): only their participations are hashed,
+    and only their rows compared and written by the publish."""
     rows = ProjectRows()
+    changed = published_keys = None
     with snapshot(engine) as conn:
         published = None
         if fingerprint is not None:
@@ -570,6 +573,8 @@ def build_core_from_staging(
         ):
             rows.add_cordis(staged_projects)
         if published is not None:
+            changed = publish.changed_since_publish(conn, rebuild or [], published.removed(staged_runs))
+            published_keys = publish.published_organisation_keys(conn)
             rows = published.rows(staged_runs, rows)
             del published, staged_runs
         staged = publish.read_staged(
@@ -581,6 +586,8 @@ def build_core_from_staging(
         staged.cordis_participations,
         vlaio_organisations=staged.vlaio_organisations,
         vlaio_batches=batch_totals(load_batches()) if not staged.vlaio_projects.empty else None,
+        changed=changed,
+        published_keys=published_keys,
     )
 
 
@@ -671,7 +678,12 @@ def publish_inventory(settings: Settings, run_id: str, inventory: Inventory) -> 
     """Core history and every mart in one transaction (never retried: a half-done publish cannot exist). The
     per-project rows of unchanged projects stay as published when the same code built them."""
     result = publish.publish(
-        _engine(settings), run_id, inventory.core.tables(), inventory.marts, fingerprint=build_fingerprint()
+        _engine(settings),
+        run_id,
+        inventory.core.tables(),
+        inventory.marts,
+        fingerprint=build_fingerprint(),
+        scope=inventory.core.scope,
     )
     rewritten = sum((result.rows_rewritten or {}).values())
     if result.projects_rewritten is None:

@@ -95,6 +95,19 @@ def test_a_night_rebuilds_the_projects_it_staged_and_takes_the_others_as_publish
     assert sorted(night["read"]) == sorted([ids[0], ids[3], ids[5]])
     assert len(night["matched"]) == 3 + vlaio and set(changed.values()) <= set(night["matched"])
 
+    # the core is scoped to the projects staged since and the VLAIO projects: only their participations hashed
+    keys = {f"cordis:{ids[i]}" for i in (0, 3, 5)}
+    assert reused.scope.projects == keys | {
+        key for key in reused.projects["project_key"] if key.startswith("vlaio:")
+    }
+    assert rebuilt.scope is None and other_code.scope is None
+    inside = reused.participations["project_key"].isin(reused.scope.projects)
+    assert inside.any() and not inside.all()
+    assert reused.participations.loc[~inside, "record_hash"].isna().all()
+    reused.participations["record_hash"] = reused.participations["record_hash"].where(
+        inside, rebuilt.participations["record_hash"]
+    )  # compared below with the whole build's, in the scope; outside it the published rows stay
+
     expected = _tables(rebuilt)
     actual = _tables(reused)
     assert expected.keys() == actual.keys()

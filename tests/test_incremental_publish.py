@@ -16,15 +16,14 @@ import pytest
 from sqlalchemy import delete, select
 
 from tests.loading import staged_dumps
+from tests.published_rows import assert_published as _assert_published
 from transforms.core import build_core
 from transforms.marts import build_marts
 from transforms.regions import FLANDERS
 from warehouse import publish
-from warehouse.publish import PER_PROJECT_TABLES, WHOLE_TABLES, read_table
-from warehouse.schema import HISTORY_KEYS, mart_participations, publish_state
+from warehouse.schema import mart_participations, publish_state
 
 FINGERPRINT = "f" * 64
-HISTORY_ONLY = ("valid_from", "valid_to", "is_current", "run_id", "last_run_id")
 
 
 def _staged(run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -37,32 +36,6 @@ def _staged(run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _built(projects: pd.DataFrame, participations: pd.DataFrame) -> tuple[dict, dict]:
     core = build_core(projects, participations)
     return core.tables(), build_marts(core)
-
-
-def _value(value: object) -> object:
-    """A float (the near-match similarity, which the warehouse stores as NUMERIC) as the Decimal it stores."""
-    if isinstance(value, float):
-        return None if pd.isna(value) else Decimal(repr(value))
-    return value
-
-
-def _rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
-    values = [[_value(v) for v in frame[c].tolist()] for c in columns]
-    return sorted(zip(*values, strict=True), key=repr)
-
-
-def _assert_published(engine, core: dict, marts: dict) -> None:
-    """Every derived table holds exactly the built frame's rows; every history table's current rows too."""
-    frames = {**core, **marts}
-    for table in (*PER_PROJECT_TABLES, *WHOLE_TABLES):
-        frame = frames[table.name]
-        assert _rows(read_table(engine, table.name), list(frame.columns)) == _rows(
-            frame, list(frame.columns)
-        ), table.name
-    for name in HISTORY_KEYS:
-        stored = read_table(engine, name)
-        columns = [c for c in core[name].columns if c not in HISTORY_ONLY]
-        assert _rows(stored[stored["is_current"].astype(bool)], columns) == _rows(core[name], columns), name
 
 
 def _changed(projects: pd.DataFrame, participations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, set]:

@@ -3,11 +3,13 @@ staged source. Pure: staged DataFrames in, core DataFrames out."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from extractors.cordis.settings import PROJECT_URL
@@ -64,6 +66,15 @@ STAGED_PARTICIPATION_KEY = ("project_source_id", "organisation_id", "role", "ord
 PARTICIPATION_KEY = ["project_key", "source_organisation_ref", "role", "order_no"]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The projects (keys) whose core project and participation rows may differ from the ones the publish
+    of run ``over`` wrote, by the same code; every other project's rows are that publish's."""
+
+    projects: frozenset[str]
+    over: str
+
+
 @dataclass
 class Core:
     projects: pd.DataFrame
@@ -73,6 +84,10 @@ class Core:
     yearly_funding: pd.DataFrame
     resolution_decisions: pd.DataFrame
     near_matches: pd.DataFrame
+    # the projects whose core project and participation rows may differ from the published ones; None: any
+    # may. The participation rows of the other projects have no record hash (None): they are the published
+    # rows, built by the same code from the same staged records (``complete_core``).
+    scope: Scope | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by warehouse table name."""
@@ -150,6 +165,11 @@ class Published:
     def to_rebuild(self, staged_runs: list[tuple[str, str]]) -> list[str]:
         """The source ids, of the staged (source id, run id) pairs, whose published row cannot be taken."""
         return [source_id for source_id, run in staged_runs if self._taken(source_id, run) is None]
+
+    def removed(self, staged_runs: list[tuple[str, str]]) -> list[str]:
+        """The source ids of the published projects no longer staged."""
+        staged = {source_id for source_id, _ in staged_runs}
+        return [source_id for source_id in self.projects if source_id not in staged]
 
     def _taken(self, source_id: str, run: str) -> dict | None:
         """The published row of a project whose staged record is the one it was built from, else None."""
@@ -328,13 +348,21 @@ def complete_core(
     cordis_participations: pd.DataFrame,
     vlaio_organisations: pd.DataFrame | None = None,
     vlaio_batches: pd.DataFrame | None = None,
+    changed: Scope | None = None,
+    published_keys: Mapping[str, str] | None = None,
 ) -> Core:
     """Every core table from the project rows (every staged project added) and the staged participations
     (see ``build_core``), which must come in natural order of ``STAGED_PARTICIPATION_KEY`` (as
     ``warehouse.publish.read_staged`` reads them and ``build_core`` puts them): an organisation's first
     record decides how it was resolved and its last one its attributes, so only an order of the records
     themselves gives the same core whatever order staging stored them in. The projects are put in natural
-    order of their source and id here. Takes the rows over: their lists are emptied once in the frame."""
+    order of their source and id here. Takes the rows over: their lists are emptied once in the frame.
+
+    ``changed``: when the published core was built by this code, the CORDIS projects whose staged records
+    changed since that publish, or went (``warehouse.publish.changed_since_publish``), and
+    ``published_keys`` the published organisation key of each CORDIS organisation id (``org_resolution``).
+    The core's ``scope`` is then those projects, every VLAIO project, and every project with a participation
+    of an organisation whose key is not the published one; only its participations are hashed."""
     vlaio_organisations = (
         vlaio_organisations
         if vlaio_organisations is not None
@@ -359,9 +387,13 @@ def complete_core(
     _add_flemish_region_to_vlaio(participations, organisations)
     yearly = _yearly_funding(projects, participations, vlaio_batches)
     _hash_new_rows(projects, CORE_PROJECT_COLUMNS)  # a published row taken as it is keeps its hash
-    for frame, columns in ((organisations, CORE_ORGANISATION_COLUMNS),
-                           (participations, CORE_PARTICIPATION_COLUMNS)):  # fmt: skip
-        frame["record_hash"] = _hash_text(frame, columns)
+    organisations["record_hash"] = _hash_text(organisations, CORE_ORGANISATION_COLUMNS)
+    scope = None
+    if changed is not None:
+        scope = _scope(changed, projects, participations, resolution, published_keys or {})
+        participations["record_hash"] = _hashes_in(participations, CORE_PARTICIPATION_COLUMNS, scope.projects)
+    else:
+        participations["record_hash"] = _hash_text(participations, CORE_PARTICIPATION_COLUMNS)
     return Core(
         projects=projects,
         organisations=organisations,
@@ -372,7 +404,41 @@ def complete_core(
         yearly_funding=yearly,
         resolution_decisions=resolution.decisions.reindex(columns=DECISION_COLUMNS),
         near_matches=resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
+        scope=scope,
     )
+
+
+def _scope(
+    changed: Scope,
+    projects: pd.DataFrame,
+    participations: pd.DataFrame,
+    resolution: Resolution,
+    published_keys: Mapping[str, str],
+) -> Scope:
+    """The projects whose core rows may differ from the published ones (see ``complete_core``). A project
+    outside it has the published project row (taken as it is, ``Published``) and the published participation
+    rows: each is its staged record, unchanged, and its organisation's key, unchanged."""
+    moved = {
+        f"cordis:{ref}"
+        for (source, ref), key in resolution.key_of.items()
+        if source == "cordis" and published_keys.get(ref) != key
+    }
+    keys = participations["project_key"]
+    scope = set(changed.projects)
+    scope.update(keys[participations["source_organisation_ref"].isin(moved)].tolist())
+    # VLAIO participations take their organisation's region, and VLAIO is a handful of projects: all of them
+    scope.update(key for key in projects.loc[projects["source"] != "cordis", "project_key"].tolist())
+    scope.update(key for key in set(keys.tolist()) if not key.startswith("cordis:"))
+    return Scope(frozenset(scope), changed.over)
+
+
+def _hashes_in(frame: pd.DataFrame, columns: list[str], scope: frozenset[str]) -> np.ndarray:
+    """The record hash of the rows of the ``scope`` projects; None for the others."""
+    hashes = np.full(len(frame), None, dtype=object)
+    inside = frame["project_key"].isin(scope).to_numpy()
+    if inside.any():
+        hashes[inside] = _hashes(frame[inside], columns)
+    return hashes
 
 
 def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resolution) -> pd.DataFrame:

@@ -9,7 +9,7 @@ every incoming key (at 60k projects, a dict of the 409k participations' keys and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import count
@@ -43,16 +43,32 @@ class HistoryChange:
 
 
 def merge_history(
-    conn: Connection, table: Table, key: Sequence[str], frame: pd.DataFrame, run_id: str, now: datetime
+    conn: Connection,
+    table: Table,
+    key: Sequence[str],
+    frame: pd.DataFrame,
+    run_id: str,
+    now: datetime,
+    scope: Collection[str] | None = None,
 ) -> HistoryChange:
     """Bring ``table``'s current rows to ``frame`` (the complete current state, one row per key: a
     :class:`DuplicateKeyError` otherwise, and nothing written). New and changed rows are inserted in the
-    frame's order."""
-    incoming = _incoming_table(conn, table, key, frame)
+    frame's order.
+
+    ``scope``: values of the first key column (a project key); only the rows with one of them are compared,
+    closed and inserted, the frame's and the table's. For a caller that knows every other row of the frame
+    is the table's current row already (``transforms.core.Core.scope``); their record hash is not read and
+    may be missing."""
+    first = key[0]
+    positions = None if scope is None else np.flatnonzero(frame[first].isin(scope).to_numpy())
+    incoming = _incoming_table(conn, table, key, frame, positions)
     match = and_(*(table.c[name] == incoming.c[name] for name in key))
     same = exists().where(match, incoming.c.record_hash == table.c.record_hash)
     stale = and_(table.c.is_current, ~same)  # changed or removed
-    first = key[0]
+    scoped = None
+    if scope is not None:
+        scoped = _scope_table(conn, table.c[first], scope)
+        stale = and_(stale, table.c[first].in_(select(scoped.c[first])))
     touched = set(streamed(conn, select(table.c[first]).where(stale).distinct()).scalars())
     closed = conn.execute(update(table).where(stale).values(valid_to=now, is_current=False)).rowcount
     # what has no current row now: the new keys and the changed ones just closed
@@ -65,13 +81,31 @@ def merge_history(
     constants = {"valid_from": now, "valid_to": None, "is_current": True, "run_id": run_id}
     inserted = insert_frame(conn, table, frame, constants, positions=rows)
     incoming.drop(conn)
+    if scoped is not None:
+        scoped.drop(conn)
     return HistoryChange(inserted=inserted, closed=max(closed, 0), touched=frozenset(touched))
 
 
-def _incoming_table(conn: Connection, table: Table, key: Sequence[str], frame: pd.DataFrame) -> Table:
-    """A temporary table of ``frame``'s position, key and record hash (unique by key), filled chunk by
-    chunk; dropped by the caller once merged. On an error the caller's transaction is rolled back (the
-    publish is one transaction), and the table with it: no statement is run on a failed transaction."""
+def _scope_table(conn: Connection, column: Column, scope: Collection[str]) -> Table:
+    """A temporary table of the ``scope`` values of ``column``; dropped by the caller."""
+    scoped = Table(
+        f"scope_{column.table.name}_{next(_names)}",
+        MetaData(),
+        Column(column.name, column.type, primary_key=True),
+        prefixes=["TEMPORARY"],
+    )
+    scoped.create(conn)
+    insert_frame(conn, scoped, pd.DataFrame({column.name: sorted(set(scope))}, dtype=object))
+    return scoped
+
+
+def _incoming_table(
+    conn: Connection, table: Table, key: Sequence[str], frame: pd.DataFrame, positions: np.ndarray | None
+) -> Table:
+    """A temporary table of ``frame``'s position, key and record hash (unique by key), of every row or of
+    the rows at ``positions``, filled chunk by chunk; dropped by the caller once merged. On an error the
+    caller's transaction is rolled back (the publish is one transaction), and the table with it: no
+    statement is run on a failed transaction."""
     incoming = Table(
         f"incoming_{table.name}_{next(_names)}",
         MetaData(),
@@ -81,14 +115,15 @@ def _incoming_table(conn: Connection, table: Table, key: Sequence[str], frame: p
         prefixes=["TEMPORARY"],
     )
     incoming.create(conn)
-    for start in range(0, len(frame), CHUNK):
-        part = frame.iloc[start : start + CHUNK]
-        rows = pd.DataFrame(
-            {
-                "pos": np.arange(start, start + len(part)),
-                **{n: part[n].to_numpy() for n in (*key, "record_hash")},
-            }
-        )
+    total = len(frame) if positions is None else len(positions)
+    for start in range(0, total, CHUNK):
+        if positions is None:
+            at = np.arange(start, min(start + CHUNK, total))
+            part = frame.iloc[start : start + CHUNK]
+        else:
+            at = positions[start : start + CHUNK]
+            part = frame.iloc[at]
+        rows = pd.DataFrame({"pos": at, **{n: part[n].to_numpy() for n in (*key, "record_hash")}})
         insert_frame(conn, incoming, rows)
     try:
         Index(f"ux_{incoming.name}", *(incoming.c[name] for name in key), unique=True).create(conn)

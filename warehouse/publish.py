@@ -18,7 +18,7 @@ from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from inventory.interning import share_amount_columns, shared_text
-from transforms.core import STAGED_PARTICIPATION_KEY
+from transforms.core import STAGED_PARTICIPATION_KEY, Scope
 from transforms.frames import in_key_order, object_frame
 from warehouse.bulk import LONG_TEXT_CHUNK, READ_CHUNK, chunks, insert_frame, streamed
 from warehouse.engine import large_page_cache
@@ -80,6 +80,10 @@ STATE = "inventory"
 # past this share of the projects, deleting and inserting by project costs more than rewriting the table
 MAX_REWRITTEN_SHARE = 0.2
 KEY_CHUNK = 500
+
+
+class ScopeError(ValueError):
+    """A core built for some projects only (``Core.scope``) cannot be published over these rows."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,40 @@ def published_cordis_projects(
     for row in _shared_rows(conn, select(core_project_themes)):
         themes.setdefault(row["project_key"], []).append(row)
     return projects, themes
+
+
+def published_organisation_keys(conn: Connection) -> dict[str, str]:
+    """The published organisation key of every CORDIS organisation id (``org_resolution``)."""
+    query = select(org_resolution.c.source_ref, org_resolution.c.organisation_key).where(
+        org_resolution.c.source == "cordis"
+    )
+    return {ref: key for ref, key in streamed(conn, query)}
+
+
+def changed_since_publish(conn: Connection, restaged: Iterable[str], removed: Iterable[str]) -> Scope:
+    """The projects whose staged records may have changed since the last publish: the CORDIS
+    projects ``restaged`` (their staged record is not the one their published row was built from) or
+    ``removed`` (published, no longer staged), those with a participation staged by a run that has not
+    succeeded (``needs_publish``'s rule: staging replaces a project's participations together), those whose
+    published participations are no longer staged at all, and every other source's project published."""
+    published_runs = select(etl_run.c.run_id).where(etl_run.c.status == "succeeded")
+    parts = stg_cordis__participations.c
+    keys = {f"cordis:{source_id}" for source_id in (*restaged, *removed)}
+    pending = select(parts.project_source_id).where(parts.run_id.not_in(published_runs)).distinct()
+    keys.update(f"cordis:{source_id}" for source_id in streamed(conn, pending).scalars())
+    staged = {
+        f"cordis:{source_id}"
+        for source_id in streamed(conn, select(parts.project_source_id).distinct()).scalars()
+    }
+    current = core_participations.c
+    published = select(current.project_key).where(current.is_current).distinct()
+    keys.update(key for key in streamed(conn, published).scalars() if key not in staged)
+    others = select(core_projects.c.project_key).where(
+        core_projects.c.is_current, core_projects.c.source != "cordis"
+    )
+    keys.update(streamed(conn, others).scalars())
+    over = conn.execute(select(publish_state.c.run_id).where(publish_state.c.name == STATE)).scalar_one()
+    return Scope(frozenset(keys), over)
 
 
 def _shared_rows(conn: Connection, query: Select, chunk: int = LONG_TEXT_CHUNK) -> Iterator[dict]:
@@ -306,6 +344,19 @@ def _published_fingerprint(conn: Connection) -> str | None:
     ).scalar_one_or_none()
 
 
+def _check_scope(conn: Connection, scope: Scope, fingerprint: str | None) -> None:
+    """A :class:`ScopeError` unless the published rows are those of the publish ``scope`` was built over,
+    by the code building now."""
+    state = conn.execute(
+        select(publish_state.c.run_id, publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
+    ).one_or_none()
+    if fingerprint is None or state is None or tuple(state) != (scope.over, fingerprint):
+        raise ScopeError(
+            f"a core built for the projects changed since the publish of run {scope.over} cannot be published "
+            f"over other rows (published: {None if state is None else tuple(state)})"
+        )
+
+
 def _record_state(conn: Connection, fingerprint: str | None, run_id: str, now: datetime) -> None:
     conn.execute(delete(publish_state).where(publish_state.c.name == STATE))
     if fingerprint is not None:
@@ -322,22 +373,31 @@ def publish(
     core: dict[str, pd.DataFrame],
     marts: dict[str, pd.DataFrame],
     fingerprint: str | None = None,
+    scope: Scope | None = None,
 ) -> PublishResult:
     """Merge the core entities with history, bring the derived core tables and every mart to the new frames,
     atomically.
 
     ``core`` maps core table names to frames (core_projects, core_organisations, core_participations,
     core_project_themes, core_yearly_funding, org_resolution, org_near_matches). ``fingerprint``: of the code
-    that built the frames (``transforms.build_version``); without one every derived table is rewritten."""
+    that built the frames (``transforms.build_version``); without one every derived table is rewritten.
+    ``scope``: the projects whose core project and participation rows may differ from the published ones
+    (``transforms.core.Core.scope``); only theirs are compared and written. It holds only over the publish it
+    was built against: a :class:`ScopeError` when the published rows are another publish's or other code's."""
     now = datetime.now(UTC)
     frames = {**core, **marts}
     history: dict[str, int] = {}
     rewritten: dict[str, int] = {}
     with engine.begin() as conn:
         large_page_cache(conn)
+        if scope is not None:
+            _check_scope(conn, scope, fingerprint)
         touched: set[str] = set()
         for table in (core_projects, core_organisations, core_participations):
-            change = merge_history(conn, table, HISTORY_KEYS[table.name], core[table.name], run_id, now)
+            scoped = None if table is core_organisations or scope is None else scope.projects
+            change = merge_history(
+                conn, table, HISTORY_KEYS[table.name], core[table.name], run_id, now, scope=scoped
+            )
             history[table.name] = change.rows_written
             if table is not core_organisations:
                 touched.update(change.touched)
