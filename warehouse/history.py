@@ -56,8 +56,9 @@ def merge_history(
     frame's order.
 
     ``scope``: values of the first key column (a project key); only the rows with one of them are compared,
-    closed and inserted, the frame's and the table's. For a caller that knows every other row of the frame
-    is the table's current row already (``transforms.core.Core.scope``); their record hash is not read and
+    closed and inserted, the frame's and the table's, and only they are checked for a duplicate key. For a
+    caller that knows every other row of the frame is the table's current row already
+    (``transforms.core.Core.scope``; gate 2 checks the whole frame's keys); their record hash is not read and
     may be missing."""
     first = key[0]
     positions = None if scope is None else np.flatnonzero(frame[first].isin(scope).to_numpy())
