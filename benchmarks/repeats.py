@@ -34,7 +34,14 @@ RUN_FIELDS = (
     "equals_night",
 )
 # must agree across runs to be reported
-COUNT_FIELDS = ("rows_written", "own_count", "staging_rows_stamped_by_run", "projects", "participations")
+COUNT_FIELDS = (
+    "rows_written",
+    "own_count",
+    "staging_rows_stamped_by_run",
+    "projects",
+    "participations",
+    "projects_scoped",
+)
 
 
 def combine_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:

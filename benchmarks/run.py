@@ -90,6 +90,7 @@ TARGET_SCALE = 60_000
 
 SUMMARY_LINE = re.compile(r"rows read: (\d+), written: (\d+)(?:, quarantined: (\d+))?")
 RUN_LINE = re.compile(r"^run (\S+): (\w+)", re.M)
+SCOPED_LINE = re.compile(r"core compared for (\d+) projects")
 
 
 # --- measuring a child process ----------------------------------------------------------------------
@@ -468,6 +469,9 @@ def run_project(
     result["rows_written"] = records_changed(before, staging_snapshot(db_url)) if summary else None
     if summary and summary.group(3) is not None:
         result["quarantined"] = int(summary.group(3))
+    scoped = SCOPED_LINE.search(output)
+    # the projects a night's publish compared (transforms.core.Scope); None: every project's core rows
+    result["projects_scoped"] = int(scoped.group(1)) if scoped else None
     try:
         counts = warehouse_counts(db_url, result["run_id"])
     except Exception as exc:  # a failed run may leave no warehouse

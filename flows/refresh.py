@@ -178,6 +178,7 @@ def _refresh_locked(
         "history_rows": published.history_rows,
         "published": published.published,
         "projects_rewritten": published.projects_rewritten,
+        "projects_scoped": published.projects_scoped,
         **merged,
         "unchanged_files": [d.url for d in dumps if d.unchanged and not params.from_raw],
         "listing_changed": len(listing.changed) if listing else None,

@@ -697,6 +697,11 @@ def publish_inventory(settings: Settings, run_id: str, inventory: Inventory) -> 
             result.projects_rewritten,
             rewritten,
         )
+    if result.projects_scoped is not None:
+        get_run_logger().info(
+            "published: core rows compared for the %s projects that can differ from the last publish",
+            result.projects_scoped,
+        )
     return result
 
 

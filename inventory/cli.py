@@ -51,6 +51,11 @@ def _print_summary(summary: dict) -> None:
         typer.echo(
             f"  core history rows: {history} (versions opened and closed, apart from the records written)"
         )
+    if summary.get("projects_scoped") is not None:
+        typer.echo(
+            f"  core compared for {summary['projects_scoped']} projects that can differ from the last publish "
+            "(the others kept as published)"
+        )
     verdict = {True: "passed", False: "FAILED", None: "not run"}[summary["dq_passed"]]
     typer.echo(f"  data quality: {verdict}")
     if summary.get("accepted_drift_by"):

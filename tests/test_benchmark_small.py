@@ -131,6 +131,12 @@ def test_small_benchmark_contenders_load_the_same_records(tmp_path: Path, prefec
     assert {"core_organisations", "org_resolution", "mart_inventory"} <= set(fresh["inventory_diff"])
     assert fresh["inventory_diff"]["core_organisations"]["rows_a"] > 0
     assert results["targets"]["nightly_1pct_inventory_equals_fresh_refresh"]["met"] is True
+    # the night's core was scoped to the projects that can differ from the last publish (the changed ones,
+    # and any whose organisation key moved: transforms.core.Scope); the full refreshes compared every project
+    scoped = contenders["project_nightly_1pct"]["projects_scoped"]
+    assert scoped is not None and 1 <= scoped < SMALL, scoped
+    assert contenders["project_full"]["projects_scoped"] is None
+    assert fresh["projects_scoped"] is None
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "project_full / duckdb_floor" in completed.stdout
 

@@ -135,6 +135,7 @@ def test_a_scoped_publish_leaves_what_a_whole_build_gives(
             engine, NIGHT, night.tables(), build_marts(night), fingerprint=FINGERPRINT, scope=night.scope
         )
         assert result.projects_rewritten is not None
+        assert result.projects_scoped == len(scope)
 
         whole = build_core_from_staging(engine)  # no fingerprint: every project built
         assert whole.scope is None

@@ -95,6 +95,8 @@ class PublishResult:
     rows_rewritten: dict[str, int] | None = None
     # projects whose per-project rows were rewritten; None: every table was rewritten whole
     projects_rewritten: int | None = None
+    # projects whose core rows were compared with the published ones (``Core.scope``); None: every project's
+    projects_scoped: int | None = None
 
 
 def _columns(table: Table, columns: Sequence[str] | None) -> list[str]:
@@ -417,6 +419,7 @@ def publish(
         mart_rows={table.name: len(marts[table.name]) for table in MARTS},
         rows_rewritten=rewritten,
         projects_rewritten=None if projects is None else len(projects),
+        projects_scoped=None if scope is None else len(scope.projects),
     )
 
 
