@@ -427,7 +427,7 @@ def _scope(
     scope = set(changed.projects)
     scope.update(keys[participations["source_organisation_ref"].isin(moved)].tolist())
     # VLAIO participations take their organisation's region, and VLAIO is a handful of projects: all of them
-    scope.update(key for key in projects.loc[projects["source"] != "cordis", "project_key"].tolist())
+    scope.update(projects.loc[projects["source"] != "cordis", "project_key"].tolist())
     scope.update(key for key in set(keys.tolist()) if not key.startswith("cordis:"))
     return Scope(frozenset(scope), changed.over)
 

@@ -179,10 +179,9 @@ def changed_since_publish(conn: Connection, restaged: Iterable[str], removed: It
     ``removed`` (published, no longer staged), those with a participation staged by a run that has not
     succeeded (``needs_publish``'s rule: staging replaces a project's participations together), those whose
     published participations are no longer staged at all, and every other source's project published."""
-    published_runs = select(etl_run.c.run_id).where(etl_run.c.status == "succeeded")
     parts = stg_cordis__participations.c
     keys = {f"cordis:{source_id}" for source_id in (*restaged, *removed)}
-    pending = select(parts.project_source_id).where(parts.run_id.not_in(published_runs)).distinct()
+    pending = select(parts.project_source_id).where(parts.run_id.not_in(_succeeded_runs())).distinct()
     keys.update(f"cordis:{source_id}" for source_id in streamed(conn, pending).scalars())
     staged = {
         f"cordis:{source_id}"
@@ -195,7 +194,7 @@ def changed_since_publish(conn: Connection, restaged: Iterable[str], removed: It
         core_projects.c.is_current, core_projects.c.source != "cordis"
     )
     keys.update(streamed(conn, others).scalars())
-    over = conn.execute(select(publish_state.c.run_id).where(publish_state.c.name == STATE)).scalar_one()
+    over, _ = _published_state(conn)
     return Scope(frozenset(keys), over)
 
 
@@ -339,23 +338,29 @@ def _projects_to_rewrite(
     return rewrite
 
 
+def _published_state(conn: Connection) -> tuple[str, str] | None:
+    """The run of the last publish and the fingerprint of the code that built it (None: no fingerprint was
+    given)."""
+    state = conn.execute(
+        select(publish_state.c.run_id, publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
+    ).one_or_none()
+    return None if state is None else tuple(state)
+
+
 def _published_fingerprint(conn: Connection) -> str | None:
     """The fingerprint of the code that built the published rows (None: none was given)."""
-    return conn.execute(
-        select(publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
-    ).scalar_one_or_none()
+    state = _published_state(conn)
+    return None if state is None else state[1]
 
 
 def _check_scope(conn: Connection, scope: Scope, fingerprint: str | None) -> None:
     """A :class:`ScopeError` unless the published rows are those of the publish ``scope`` was built over,
     by the code building now."""
-    state = conn.execute(
-        select(publish_state.c.run_id, publish_state.c.build_fingerprint).where(publish_state.c.name == STATE)
-    ).one_or_none()
-    if fingerprint is None or state is None or tuple(state) != (scope.over, fingerprint):
+    state = _published_state(conn)
+    if fingerprint is None or state != (scope.over, fingerprint):
         raise ScopeError(
             f"a core built for the projects changed since the publish of run {scope.over} cannot be published "
-            f"over other rows (published: {None if state is None else tuple(state)})"
+            f"over other rows (published: {state})"
         )
 
 
@@ -423,13 +428,17 @@ def publish(
     )
 
 
+def _succeeded_runs() -> Select:
+    """The runs that succeeded: each published everything staged before it ended."""
+    return select(etl_run.c.run_id).where(etl_run.c.status == "succeeded")
+
+
 def needs_publish(engine: Engine) -> bool:
     """True when staging holds rows that no successful run has published yet (written by this run or left by
     a run that failed after staging), or a mart is empty while staging is not."""
-    published_runs = select(etl_run.c.run_id).where(etl_run.c.status == "succeeded")
     with engine.connect() as conn:
         for table in STAGED_TABLES:
-            pending = select(func.count()).select_from(table).where(table.c.run_id.not_in(published_runs))
+            pending = select(func.count()).select_from(table).where(table.c.run_id.not_in(_succeeded_runs()))
             if conn.execute(pending).scalar_one():
                 return True
         staged = sum(
