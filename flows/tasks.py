@@ -19,7 +19,9 @@ from sqlalchemy.engine import Engine
 import extractors.cordis as cordis
 import extractors.vlaio as vlaio
 from extractors.cordis import settings as cordis_settings
-from extractors.cordis.dumps import dump_programme, iter_dump, member_signatures
+from extractors.cordis.dumps import dump_format, dump_programme, iter_dump, member_signatures
+from extractors.cordis.json_dump import iter_json_dump, scan_json_dump
+from extractors.cordis.json_elements import DumpScan, ElementMismatch, NotSplittable, ProjectDigests
 from extractors.cordis.listing import ListingDelta, fetch_listing_delta, read_project_details
 from extractors.cordis.listing_state import known_hashes_path, load_known_hashes, save_known_hashes
 from extractors.cordis.records import CordisRecords
@@ -58,7 +60,16 @@ from transforms.core import (
     Published,
     complete_core,
 )
-from transforms.dump_members import empty_members, member_manifest, skipped_counts, unchanged_members
+from transforms.dump_members import (
+    KnownJsonProjects,
+    empty_json_projects,
+    empty_members,
+    json_project_manifest,
+    member_manifest,
+    skipped_counts,
+    unchanged_json_projects,
+    unchanged_members,
+)
 from transforms.marts import build_marts
 from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
 from transforms.vlaio import stage_projects as stage_vlaio_projects
@@ -85,6 +96,8 @@ class StagedCordis:
     # not opened because they were: still in staging, counted as present
     members: pd.DataFrame = field(default_factory=empty_members)
     rows_skipped: int = 0
+    # the JSON dumps' projects staged as their elements give them (transforms.dump_members)
+    json_projects: pd.DataFrame = field(default_factory=empty_json_projects)
 
     def release(self) -> None:
         """Drop the frames once they are merged (or combined). Prefect keeps every task's parameters and
@@ -92,6 +105,7 @@ class StagedCordis:
         at 60k projects the staged frames are ≈1.2 GB that core and marts would otherwise sit on top of. The
         freed memory then goes back to the system (``inventory.memory``), not only to this thread's heap."""
         self.projects = self.participations = self.quarantined = self.members = pd.DataFrame()
+        self.json_projects = pd.DataFrame()
         return_free_memory()
 
 
@@ -307,23 +321,32 @@ class KnownStaging:
     task's parameters that is a collection or a dataclass (12 s for the hashes of 60k projects, measured on
     the 60k benchmark's 1 % night), not the inside of other objects; and it pickles, for Dask."""
 
-    def __init__(self, members: dict[str, pd.DataFrame], hashes: StagedHashes) -> None:
+    def __init__(
+        self,
+        members: dict[str, pd.DataFrame],
+        hashes: StagedHashes,
+        json_projects: dict[str, KnownJsonProjects] | None = None,
+    ) -> None:
         self.members = members
         self.hashes = hashes
+        self.json_projects = json_projects or {}
 
     def clear(self) -> None:
         """Prefect holds every task's parameters until the flow ends: emptied once the dumps are staged,
         the hashes (≈100 MB at 60k projects) do not sit under the core build."""
-        self.members, self.hashes = {}, {}
+        self.members, self.hashes, self.json_projects = {}, {}, {}
 
 
 @task(cache_policy=NO_CACHE)
 def known_staging(settings: Settings, dumps: list[LandedFile]) -> KnownStaging:
-    """The manifest of each XML dump about to be staged and the hashes of everything staged."""
+    """The manifest of each XML and JSON dump about to be staged and the hashes of everything staged."""
     engine = _engine(settings)
     names = sorted({Path(d.path).name for d in dumps})
-    members = {name: loads.dump_members(engine, name) for name in names if name.endswith("-xml.zip")}
-    return KnownStaging(members, loads.staged_cordis_hashes(engine))
+    members = {name: loads.dump_members(engine, name) for name in names if dump_format(Path(name)) == "xml"}
+    json_projects = {
+        name: loads.json_projects(engine, name) for name in names if dump_format(Path(name)) == "json"
+    }
+    return KnownStaging(members, loads.staged_cordis_hashes(engine), json_projects)
 
 
 @task(cache_policy=NO_CACHE)
@@ -348,10 +371,24 @@ def stage_cordis_dump(
     if not skipped.empty:
         logger.info("%s: %d of %d project documents unchanged since they were staged, not opened", path.name,
                     len(skipped), len(signatures))  # fmt: skip
-    batches = iter_dump(path, spool_dir=spool_dir, skip_members=frozenset(skipped["member"]))
-    staged, same = _stage_batches(batches, known.hashes if known is not None else None, path.name, logger)
+    hashes = known.hashes if known is not None else None
+    scan = _json_scan(path, known.json_projects.get(path.name) if known is not None else None, logger)
+    batches = (
+        iter_dump(path, spool_dir=spool_dir, skip_members=frozenset(skipped["member"]))
+        if scan is None
+        else iter_json_dump(path, spool_dir=spool_dir, projects=scan.to_read, scan=scan.scan)
+    )
+    try:
+        staged, same = _stage_batches(batches, hashes, path.name, logger)
+    except (NotSplittable, ElementMismatch) as exc:
+        logger.warning("%s: %s; the dump is read whole", path.name, exc)
+        scan = None
+        staged, same = _stage_batches(iter_dump(path, spool_dir=spool_dir), hashes, path.name, logger)
     programme = dump_programme(path)
     skipped_projects, skipped_parts = skipped_counts(skipped)
+    if scan is not None:
+        skipped_projects += len(scan.unchanged)
+        skipped_parts += sum(n for _, n, _ in scan.unchanged.values())
     staged.rows_skipped = skipped_projects + skipped_parts
     staged.counts = {
         f"cordis.{programme}.projects": len(staged.projects) + len(same.projects) + skipped_projects,
@@ -363,11 +400,49 @@ def stage_cordis_dump(
         seen_parts = pd.concat([staged.participations[["source_file"]], same.participations])
         staged.members = member_manifest(path.name, signatures, skipped, seen_projects, seen_parts,
                                          staged.quarantined)  # fmt: skip
+    digests = scan.scan.digests if scan is not None else same.element_digests
+    if digests is not None:
+        staged.json_projects = json_project_manifest(
+            path.name,
+            digests,
+            scan.unchanged if scan is not None else {},
+            [*_column(staged.projects, "source_id"), *same.projects["source_id"].tolist()],
+            [*_column(staged.participations, "project_source_id"), *same.participation_ids],
+        )
     logger.info("%s: %d records read, %d staged (%d as staged before), %d quarantined in %.1f s", path.name,
                 staged.rows_read, len(staged.projects) + len(staged.participations),
                 len(same.projects) + len(same.participations), len(staged.quarantined),
                 time.monotonic() - started)  # fmt: skip
     return staged
+
+
+def _column(frame: pd.DataFrame, name: str) -> list:
+    return frame[name].tolist() if name in frame.columns else []
+
+
+@dataclass
+class _JsonScan:
+    """A JSON dump's projects found without decoding its elements: their digests, those staged as they are
+    (not read again) and the ones to read (``None``: elements whose project their bytes do not name)."""
+
+    scan: DumpScan
+    unchanged: KnownJsonProjects
+    to_read: set[str | None]
+
+
+def _json_scan(path: Path, known: KnownJsonProjects | None, logger: Any) -> _JsonScan | None:
+    """The projects of a JSON dump to read, when staging's manifest of it is known; None: read it whole."""
+    if not known or dump_format(path) != "json":
+        return None
+    try:
+        scan = scan_json_dump(path)
+    except NotSplittable as exc:
+        logger.warning("%s: %s; the dump is read whole", path.name, exc)
+        return None
+    unchanged = unchanged_json_projects(scan.digests, known)
+    logger.info("%s: %d of %d projects' elements unchanged since they were staged, not decoded", path.name,
+                len(unchanged), len(scan.digests.sums))  # fmt: skip
+    return _JsonScan(scan, unchanged, set(scan.digests.sums) - set(unchanged))
 
 
 @dataclass
@@ -377,6 +452,10 @@ class _SameAsStaged:
 
     projects: pd.DataFrame
     participations: pd.DataFrame
+    # the project id of each participation in ``participations``, and the digests of the dump's elements as
+    # its reader gave them (a JSON dump's; ``extractors.cordis.json_elements``)
+    participation_ids: list = field(default_factory=list)
+    element_digests: ProjectDigests | None = None
 
 
 def _stage_batches(
@@ -387,6 +466,8 @@ def _stage_batches(
     same_ids: list[Any] = []
     same_files: list[Any] = []
     same_part_files: list[Any] = []
+    same_part_ids: list[Any] = []
+    digests = None
     shared: dict[str, str] = {}  # equal participation text one object across the dump's batches
     read = 0
     for number, batch in enumerate(batches, start=1):
@@ -394,6 +475,8 @@ def _stage_batches(
         same_ids += [r.get("id") for r in split.same_projects]
         same_files += [r.get("source_file") for r in split.same_projects]
         same_part_files += [r.get("source_file") for r in split.same_participations]
+        same_part_ids += [r.get("projectID") for r in split.same_participations]
+        digests = batch.element_digests if digests is None else digests
         staged_projects, bad_projects = stage_projects(split.projects)
         staged_parts, bad_parts = stage_participations(split.participations, shared)
         projects.append(staged_projects)
@@ -420,6 +503,8 @@ def _stage_batches(
     same = _SameAsStaged(
         projects=pd.DataFrame({"source_id": same_ids, "source_file": same_files}, dtype=object),
         participations=pd.DataFrame({"source_file": same_part_files}, dtype=object),
+        participation_ids=same_part_ids,
+        element_digests=digests,
     )
     return staged, same
 
@@ -445,6 +530,11 @@ def combine_cordis(
         members = empty_members()
     elif window_start is not None or window_end is not None:  # only the members whose project is merged
         members = members[members["project_source_id"].isin(set(projects["source_id"]))]
+    json_projects = _concat([p.json_projects for p in parts if not p.json_projects.empty]) if parts else None
+    if json_projects is None or json_projects.empty:
+        json_projects = empty_json_projects()
+    elif window_start is not None or window_end is not None:
+        json_projects = json_projects[json_projects["project_source_id"].isin(set(projects["source_id"]))]
     return StagedCordis(
         projects=projects,
         participations=participations,
@@ -452,6 +542,7 @@ def combine_cordis(
         rows_read=sum(p.rows_read for p in parts),
         counts=counts,
         members=members.reset_index(drop=True),
+        json_projects=json_projects.reset_index(drop=True),
         rows_skipped=sum(p.rows_skipped for p in parts),
     )
 
@@ -659,7 +750,7 @@ def merge(
     if cordis_staged is not None:
         written += loads.record_quarantine(engine, run_id, cordis_staged.quarantined)
         written += loads.merge_cordis(engine, run_id, cordis_staged.projects, cordis_staged.participations,
-                                      cordis_staged.members)  # fmt: skip
+                                      cordis_staged.members, cordis_staged.json_projects)  # fmt: skip
     if vlaio_staged is not None:
         written += loads.merge_vlaio_pages(engine, run_id, vlaio_staged.pages)
         written += loads.merge_vlaio_projects(

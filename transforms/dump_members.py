@@ -10,9 +10,11 @@ Pure functions of frames and mappings."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
+
+from extractors.cordis.json_elements import ProjectDigests
 
 MEMBER_COLUMNS = ["dump", "member", "crc32", "size_bytes", "project_source_id", "participations"]
 # plus ``run_id``: the run that read the member (None in a manifest row of the running run's own reading)
@@ -88,3 +90,65 @@ def stale_project_ids(
             if project_id in manifest_ids and source_file not in labels:
                 stale.add(project_id)
     return stale
+
+
+# --- the JSON dumps: one manifest row per project ---------------------------------------------------------
+
+JSON_PROJECT_COLUMNS = ["dump", "project_source_id", "digest", "participations"]
+# plus ``run_id``, as in the XML manifest
+
+# project id -> (digest, participations, run_id) as ``stg_cordis__json_projects`` holds them for one dump
+KnownJsonProjects = Mapping[str, tuple[int, int, str]]
+
+
+def empty_json_projects() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in [*JSON_PROJECT_COLUMNS, "run_id"]})
+
+
+def unchanged_json_projects(digests: ProjectDigests, known: KnownJsonProjects) -> KnownJsonProjects:
+    """The projects of ``known`` whose elements in the dump (``digests``) are the ones staged: one project
+    element and as many participation elements, with the recorded digest."""
+    unchanged = {}
+    for project_id, (digest, participations, run_id) in known.items():
+        if digests.of(project_id) == (digest, 1, participations):
+            unchanged[project_id] = (digest, participations, run_id)
+    return unchanged
+
+
+def json_project_manifest(
+    dump: str,
+    digests: ProjectDigests,
+    skipped: KnownJsonProjects,
+    project_ids: Iterable[str],
+    participation_project_ids: Iterable[str],
+) -> pd.DataFrame:
+    """The manifest of ``dump`` after a run: the ``skipped`` projects as they were (with the run that
+    decoded them), and every project the run read whose records all reached staging: its project record
+    (staged, or found as staged: ``project_ids``) and one participation record per participation element
+    (``participation_project_ids``, one id per record). A project with a record quarantined or twice in the
+    dump is read again next time (``run_id`` None: this run's)."""
+    projects = Counter(project_ids)
+    participations = Counter(participation_project_ids)
+    rows = [(dump, pid, digest, n, run_id) for pid, (digest, n, run_id) in skipped.items()]
+    for project_id, count in projects.items():
+        sums = digests.of(project_id)
+        if count != 1 or project_id in skipped or sums is None:
+            continue
+        digest, project_elements, participation_elements = sums
+        if project_elements == 1 and participations.get(project_id, 0) == participation_elements:
+            rows.append((dump, project_id, digest, participation_elements, None))
+    return pd.DataFrame(rows, columns=[*JSON_PROJECT_COLUMNS, "run_id"], dtype=object)
+
+
+def stale_json_projects(manifest: Iterable[tuple[str, str]], staged: Iterable[tuple[str, str]]) -> set[tuple]:
+    """The manifest rows (dump, project id) whose project a merge stages from any other file than that dump
+    (``staged``: (project id, source_file) of the merged records; a JSON record's file is
+    ``<dump>!<member>``): staging no longer holds what that dump's elements give."""
+    files: dict[str, set[str]] = {}
+    for project_id, source_file in staged:
+        files.setdefault(project_id, set()).add(str(source_file).split("!", 1)[0])
+    return {
+        (dump, project_id)
+        for dump, project_id in manifest
+        if project_id in files and files[project_id] != {dump}
+    }

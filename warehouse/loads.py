@@ -10,13 +10,22 @@ import pandas as pd
 from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
-from transforms.dump_members import MEMBER_COLUMNS, member_label, stale_project_ids
+from transforms.dump_members import (
+    JSON_PROJECT_COLUMNS,
+    MEMBER_COLUMNS,
+    KnownJsonProjects,
+    empty_json_projects,
+    member_label,
+    stale_json_projects,
+    stale_project_ids,
+)
 from warehouse.bulk import LONG_TEXT_CHUNK, chunks, column_values, insert_frame
 from warehouse.schema import (
     etl_run,
     quarantine,
     raw_manifest,
     stg_cordis__dump_members,
+    stg_cordis__json_projects,
     stg_cordis__participations,
     stg_cordis__projects,
     stg_vlaio__organisations,
@@ -75,13 +84,15 @@ def merge_cordis(
     projects: pd.DataFrame,
     participations: pd.DataFrame,
     members: pd.DataFrame | None = None,
+    json_projects: pd.DataFrame | None = None,
 ) -> int:
     """Upsert the staged CORDIS projects whose content hash changed, and replace the participations of the
     projects whose set of participations changed; one transaction. Returns the source records added,
     changed or removed (a participation is known by organisation, role and order; an unchanged dump: 0).
 
     ``members``: the manifest of the XML dumps this run read (``transforms.dump_members``), which replaces
-    theirs in the same transaction, so it never describes rows staging does not hold."""
+    theirs in the same transaction, so it never describes rows staging does not hold; ``json_projects`` the
+    same for the JSON dumps' projects (``transforms.dump_members.json_project_manifest``)."""
     projects_table, parts_table = stg_cordis__projects, stg_cordis__participations
     stamp = {"run_id": run_id}
     project_ids = _values(projects, "source_id")
@@ -105,6 +116,7 @@ def merge_cordis(
             conn.execute(delete(parts_table).where(parts_table.c.project_source_id.in_(chunk)))
         insert_frame(conn, parts_table, participations, stamp, positions=rows)
         _replace_dump_members(conn, run_id, projects, participations, members)
+        _replace_json_projects(conn, run_id, projects, participations, json_projects)
     return written
 
 
@@ -188,6 +200,49 @@ def _replace_dump_members(
     # a member read by this run is stamped with it; one not opened keeps the run that read it
     runs = [r if isinstance(r, str) else run_id for r in members.get("run_id", [None] * len(members))]
     insert_frame(conn, table, members[MEMBER_COLUMNS].assign(run_id=runs))
+
+
+def _replace_json_projects(
+    conn: Connection,
+    run_id: str,
+    projects: pd.DataFrame,
+    participations: pd.DataFrame,
+    manifest: pd.DataFrame | None,
+) -> None:
+    """The manifest of each JSON dump this merge staged from replaced by ``manifest``'s rows; then the rows of
+    every dump whose project this merge staged from another file dropped (``stale_json_projects``)."""
+    table = stg_cordis__json_projects
+    manifest = manifest if manifest is not None else empty_json_projects()
+    for chunk in chunks(sorted(set(manifest["dump"])), CHUNK):
+        conn.execute(delete(table).where(table.c.dump.in_(chunk)))
+    runs = [r if isinstance(r, str) else run_id for r in manifest["run_id"]]
+    insert_frame(conn, table, manifest[JSON_PROJECT_COLUMNS].assign(run_id=runs))
+    staged = [
+        pair
+        for frame, id_column in ((projects, "source_id"), (participations, "project_source_id"))
+        if not frame.empty
+        for pair in zip(frame[id_column], frame["source_file"], strict=True)
+    ]
+    if not staged:
+        return
+    ids = {project_id for project_id, _ in staged}
+    rows = [
+        (dump, project_id)
+        for dump, project_id in conn.execute(select(table.c.dump, table.c.project_source_id))
+        if project_id in ids
+    ]
+    for chunk in chunks(sorted(stale_json_projects(rows, staged)), CHUNK):
+        conn.execute(delete(table).where(tuple_(table.c.dump, table.c.project_source_id).in_(chunk)))
+
+
+def json_projects(engine: Engine, dump: str) -> KnownJsonProjects:
+    """The manifest of one JSON dump (by file name): project id -> (digest, participations, run_id)."""
+    table = stg_cordis__json_projects
+    query = select(table.c.project_source_id, table.c.digest, table.c.participations, table.c.run_id).where(
+        table.c.dump == dump
+    )
+    with engine.connect() as conn:
+        return {pid: (int(digest), int(n), run_id) for pid, digest, n, run_id in conn.execute(query)}
 
 
 def staged_cordis_hashes(engine: Engine) -> dict[str, tuple[str, frozenset[str]]]:

@@ -177,6 +177,31 @@ stg_cordis__participations = Table(
     comment="CORDIS participations (organisation rows), typed and renamed",
 )
 
+stg_cordis__json_projects = Table(
+    "stg_cordis__json_projects",
+    metadata,
+    Column(
+        "dump",
+        String(200),
+        nullable=False,
+        comment="File name of the dump, e.g. cordis-h2020projects-json.zip",
+    ),
+    Column("project_source_id", String(40), nullable=False, comment="The project staged from it"),
+    Column(
+        "digest",
+        BigInteger,
+        nullable=False,
+        comment="Sum modulo 2**64 of the 64-bit BLAKE2b digests of the project's elements (its project and "
+        "participation elements, each from its { to its }), as a signed integer",
+    ),
+    Column("participations", Integer, nullable=False, comment="Participation elements it staged"),
+    Column("run_id", String(64), nullable=False, comment="The run that last decoded them"),
+    PrimaryKeyConstraint("dump", "project_source_id"),
+    comment="The projects of the JSON dumps staged exactly as the dump's elements give them (written with the "
+    "staging, in one transaction): a later run does not decode the elements of a project whose digest is "
+    "still this one",
+)
+
 stg_cordis__dump_members = Table(
     "stg_cordis__dump_members",
     metadata,

@@ -63,7 +63,7 @@ def _csv_rows(handle: IO[bytes], label: str) -> Iterator[Row]:
                 broken_row = row_number
                 last_line = reader.line_num + 1
                 lines = f"line {first_line}" if last_line == first_line else f"lines {first_line}-{last_line}"
-                yield f"row {row_number} ({lines})", None, f"broken CSV quoting: {exc}"
+                yield f"row {row_number} ({lines})", None, f"broken CSV quoting: {exc}", None
                 continue
             if not fields:
                 continue  # a blank line
@@ -72,15 +72,16 @@ def _csv_rows(handle: IO[bytes], label: str) -> Iterator[Row]:
                     f"row {broken_row}, continued (line {first_line})",
                     None,
                     f"rest of a row with broken CSV quoting ({len(fields)} fields)",
+                    None,
                 )
                 continue
             broken_row = None
             row_number += 1
             key = f"row {row_number} (line {first_line})"
             if len(fields) != len(header):
-                yield key, None, f"{len(fields)} fields where the header has {len(header)}"
+                yield key, None, f"{len(fields)} fields where the header has {len(header)}", None
                 continue
-            yield key, dict(zip(header, fields, strict=True)), None
+            yield key, dict(zip(header, fields, strict=True)), None, None
     except UnicodeDecodeError as exc:
         raise BadSourceFileError(label, f"not UTF-8 text: {exc}") from exc
 

@@ -11,13 +11,21 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import IO
 
 from extractors.cordis import settings
-from extractors.cordis.records import CordisRecords
-from extractors.cordis.tables import Row, iter_table_dump
+from extractors.cordis.json_elements import (
+    PROJECT_KEYS,
+    DumpScan,
+    ElementMismatch,
+    iter_elements,
+    scan_member,
+)
+from extractors.cordis.records import CordisRecords, as_text
+from extractors.cordis.tables import Row, RowReader, iter_table_dump
+from extractors.cordis.zips import find_member, open_member, open_zip
 from inventory.errors import BadSourceFileError
 
 _CHUNK_CHARS = 1 << 20
@@ -68,9 +76,9 @@ class _ArrayStream:
             self.pos -= 1
         return char
 
-    def value(self, index: int) -> tuple[object, bool]:
+    def value(self, index: int) -> tuple[object, bool, str]:
         """Decode the value starting at the current position (after blanks); with it, whether its raw text
-        holds a surrogate escape."""
+        holds a surrogate escape, and that raw text."""
         self.peek_char()
         while True:
             try:
@@ -95,8 +103,9 @@ class _ArrayStream:
                 self.fill()  # a number may go on in the next chunk
                 continue
             escaped = _SURROGATE_ESCAPE.search(self.buffer, self.pos, end) is not None
+            raw = self.buffer[self.pos : end]
             self.pos = end
-            return value, escaped
+            return value, escaped, raw
 
 
 def _unpaired_surrogate(value: object) -> bool:
@@ -117,12 +126,13 @@ def _unpaired_surrogate(value: object) -> bool:
 
 def iter_json_array(handle: IO[bytes], label: str) -> Iterator[object]:
     """Yield the elements of the JSON array in ``handle`` one at a time (BOM tolerated)."""
-    for element, _ in _iter_elements(handle, label):
+    for element, _, _ in _iter_elements(handle, label):
         yield element
 
 
-def _iter_elements(handle: IO[bytes], label: str) -> Iterator[tuple[object, bool]]:
-    """The elements of the array with, for each, whether its raw text holds a surrogate escape."""
+def _iter_elements(handle: IO[bytes], label: str) -> Iterator[tuple[object, bool, str]]:
+    """The elements of the array with, for each, whether its raw text holds a surrogate escape, and its raw
+    text."""
     stream = _ArrayStream(io.TextIOWrapper(handle, encoding="utf-8-sig"), label)
     first = stream.next_char()
     if first != "[":
@@ -149,22 +159,92 @@ def _iter_elements(handle: IO[bytes], label: str) -> Iterator[tuple[object, bool
 
 
 def _json_rows(handle: IO[bytes], label: str) -> Iterator[Row]:
-    for index, (element, escaped) in enumerate(_iter_elements(handle, label)):
-        key = f"element {index}"
-        if escaped and _unpaired_surrogate(element):
-            reason = f"element {index} holds an unpaired surrogate escape (\\uD800-\\uDFFF): not Unicode"
-            yield key, None, reason
-        elif isinstance(element, dict):
-            yield key, element, None
-        else:
-            yield key, None, f"element {index} is a JSON {type(element).__name__}, not an object"
+    for index, (element, escaped, raw) in enumerate(_iter_elements(handle, label)):
+        yield _row(index, element, escaped, raw)
+
+
+def _row(index: int, element: object, escaped: bool, raw: str) -> Row:
+    key = f"element {index}"
+    if escaped and _unpaired_surrogate(element):
+        reason = f"element {index} holds an unpaired surrogate escape (\\uD800-\\uDFFF): not Unicode"
+        return key, None, reason, None
+    if isinstance(element, dict):
+        return key, element, None, raw
+    return key, None, f"element {index} is a JSON {type(element).__name__}, not an object", None
+
+
+def _selected_rows(
+    entity: str, projects: Container[str | None], element_projects: list[str | None]
+) -> RowReader:
+    """A reader of the elements of the ``projects`` only (and of those whose project their bytes do not
+    name), found without decoding the others (``json_elements``): ``element_projects`` is the project each
+    element names, from the scan of the same member. :class:`ElementMismatch` when a decoded element is not
+    what its bytes were taken for."""
+    key_field = PROJECT_KEYS[entity].decode()
+
+    def rows(handle: IO[bytes], label: str) -> Iterator[Row]:
+        index = -1
+        for index, element in enumerate(iter_elements(handle)):
+            if index >= len(element_projects):
+                raise ElementMismatch(f"{label}: more elements than the scan found")
+            project_id = element_projects[index]
+            if project_id not in projects and project_id is not None:
+                continue
+            try:
+                raw = element.decode("utf-8")
+                value, end = _DECODER.raw_decode(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+                raise ElementMismatch(f"{label}: element {index} is not one JSON value: {exc}") from exc
+            if end != len(raw) or not isinstance(value, dict) or as_text(value.get(key_field)) != project_id:
+                raise ElementMismatch(f"{label}: element {index} is not the element of project {project_id}")
+            yield _row(index, value, _SURROGATE_ESCAPE.search(raw) is not None, raw)
+        if index + 1 != len(element_projects):
+            raise ElementMismatch(
+                f"{label}: {index + 1} elements where the scan found {len(element_projects)}"
+            )
+
+    return rows
 
 
 def iter_json_dump(
-    path: Path, batch_size: int = settings.BATCH_PROJECTS, spool_dir: Path | None = None
+    path: Path,
+    batch_size: int = settings.BATCH_PROJECTS,
+    spool_dir: Path | None = None,
+    projects: Container[str | None] | None = None,
+    scan: DumpScan | None = None,
 ) -> Iterator[CordisRecords]:
-    """Yield project-coherent batches of records from a JSON dump zip (see ``tables.iter_table_dump``)."""
-    return iter_table_dump(path, "json", _json_rows, batch_size, spool_dir)
+    """Yield project-coherent batches of records from a JSON dump zip (see ``tables.iter_table_dump``).
+
+    ``projects`` and ``scan`` (``scan_json_dump`` of the same file): read only the elements of those
+    projects, and of any whose project their bytes do not name, in the project and participation members
+    (``json_elements``: :class:`NotSplittable` when the dump is not laid out as CORDIS pretty-prints it,
+    :class:`ElementMismatch` when an element is not what its bytes were taken for; both raised before the
+    first batch is yielded)."""
+    selected = (
+        None
+        if projects is None or scan is None
+        else {
+            entity: _selected_rows(entity, projects, scan.element_projects.get(entity, []))
+            for entity in PROJECT_KEYS
+        }
+    )
+    return iter_table_dump(path, "json", _json_rows, batch_size, spool_dir, entity_rows=selected)
+
+
+def scan_json_dump(path: Path) -> DumpScan:
+    """The digests of every project's elements in a JSON dump zip, and the project each element names,
+    found without decoding them (:class:`NotSplittable` when the dump is not laid out as CORDIS
+    pretty-prints it)."""
+    scan = DumpScan()
+    with open_zip(path) as archive:
+        for entity, table in (
+            ("project", settings.PROJECT_TABLE),
+            ("participation", settings.PARTICIPATION_TABLE),
+        ):
+            member = find_member(archive, path, f"{table}.json", True)
+            with open_member(archive, member, f"{path.name}!{member}") as handle:
+                scan.element_projects[entity] = scan_member(handle, entity, scan.digests)
+    return scan
 
 
 def read_json_dump(path: Path) -> CordisRecords:

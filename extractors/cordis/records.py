@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from extractors.cordis.json_elements import ProjectDigests
 
 SOURCE = "cordis"
 
@@ -70,6 +74,9 @@ class CordisRecords:
     participations: list[Record] = field(default_factory=list)
     companions: dict[str, list[Record]] = field(default_factory=dict)
     quarantined: list[dict[str, str | None]] = field(default_factory=list)
+    # the digests of the projects' raw elements (a JSON dump's; ``extractors.cordis.json_elements``), on the
+    # first batch of a dump
+    element_digests: ProjectDigests | None = field(default=None, compare=False, repr=False)
 
     def extend(self, other: CordisRecords) -> None:
         """Append every record of ``other``."""
@@ -78,6 +85,8 @@ class CordisRecords:
         for name, rows in other.companions.items():
             self.companions.setdefault(name, []).extend(rows)
         self.quarantined.extend(other.quarantined)
+        if self.element_digests is None:
+            self.element_digests = other.element_digests
 
     def is_empty(self) -> bool:
         return not (self.projects or self.participations or self.quarantined or any(self.companions.values()))

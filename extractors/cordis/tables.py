@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from extractors.cordis import settings
+from extractors.cordis.json_elements import PROJECT_KEYS, ProjectDigests, element_digest
 from extractors.cordis.records import (
     COMPANION_FIELDS,
     KNOWN_UNUSED_COLUMNS,
@@ -24,8 +25,9 @@ from extractors.cordis.spool import BatchSpool
 from extractors.cordis.zips import find_member, open_member, open_zip
 from inventory.errors import BadSourceFileError
 
-# (record key such as "element 12" or "row 12 (line 14)", the row or None, why it could not be read)
-Row = tuple[str, Mapping[str, object] | None, str | None]
+# (record key such as "element 12" or "row 12 (line 14)", the row or None, why it could not be read, and
+# the row's raw text when the reader digests it: a JSON element's, from its ``{`` to its ``}``)
+Row = tuple[str, Mapping[str, object] | None, str | None, str | None]
 RowReader = Callable[[IO[bytes], str], Iterator[Row]]
 
 # entity -> the record fields a row of that table gives
@@ -108,7 +110,12 @@ _TABLES: tuple[tuple[str, str, bool], ...] = (
 
 
 def iter_table_dump(
-    path: Path, extension: str, read_rows: RowReader, batch_size: int, spool_dir: Path | None = None
+    path: Path,
+    extension: str,
+    read_rows: RowReader,
+    batch_size: int,
+    spool_dir: Path | None = None,
+    entity_rows: Mapping[str, RowReader] | None = None,
 ) -> Iterator[CordisRecords]:
     """Yield project-coherent batches of at most ``batch_size`` projects from a JSON or CSV dump zip.
 
@@ -116,13 +123,18 @@ def iter_table_dump(
     missing from the project table come last, in a batch of their own). The quarantined rows and schema
     warnings of the whole dump come with the first batch. Rows are spooled to a temporary folder under
     ``spool_dir`` (default: the system's temporary folder, ``TMPDIR``), removed at the end, so memory stays
-    bounded by one batch; the spool takes about the dump's uncompressed size on disk."""
+    bounded by one batch; the spool takes about the dump's uncompressed size on disk.
+
+    The first batch also carries the digests of the projects' raw rows (``element_digests``, for the rows
+    the reader gives their raw text: a JSON dump's; ``extractors.cordis.json_elements``). ``entity_rows``:
+    the reader of an entity's member when it is not ``read_rows``."""
     with open_zip(path) as archive:
         members = [
             (entity, find_member(archive, path, f"{table}.{extension}", required))
             for entity, table, required in _TABLES
         ]
         quarantined: list[dict[str, str | None]] = []
+        digests = ProjectDigests() if extension == "json" else None
         spool = BatchSpool(batch_size, spool_dir)
         try:
             for entity, member in members:
@@ -130,8 +142,9 @@ def iter_table_dump(
                     continue
                 label = f"{path.name}!{member}"
                 reader = TableReader(entity, label)
+                rows = (entity_rows or {}).get(entity, read_rows)
                 with open_member(archive, member, label) as handle:
-                    for key, row, problem in read_rows(handle, label):
+                    for key, row, problem, raw in rows(handle, label):
                         if row is None:
                             quarantined.append(quarantine_entry(entity, label, key, problem or "unreadable"))
                             if len(quarantined) > settings.MAX_QUARANTINED_ROWS:
@@ -142,6 +155,10 @@ def iter_table_dump(
                                 )
                             continue
                         record = reader.record(row)
+                        if digests is not None and raw is not None and entity in PROJECT_KEYS:
+                            digests.add(
+                                entity, reader.project_id(record), element_digest(entity, raw.encode())
+                            )
                         if entity == "project":
                             spool.add_project(record)
                         else:
@@ -151,9 +168,10 @@ def iter_table_dump(
             for batch in spool.batches():
                 if first:
                     batch.quarantined.extend(quarantined)
+                    batch.element_digests = digests
                     first = False
                 yield batch
             if first:
-                yield CordisRecords(quarantined=quarantined)
+                yield CordisRecords(quarantined=quarantined, element_digests=digests)
         finally:
             spool.close()
