@@ -221,7 +221,7 @@ def _replace_json_projects(
         pair
         for frame, id_column in ((projects, "source_id"), (participations, "project_source_id"))
         if not frame.empty
-        for pair in zip(frame[id_column], frame["source_file"], strict=True)
+        for pair in frame[[id_column, "source_file"]].drop_duplicates().itertuples(index=False, name=None)
     ]
     if not staged:
         return
