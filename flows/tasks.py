@@ -316,37 +316,52 @@ def record_manifest(settings: Settings, run_id: str, landed: list[LandedFile]) -
 
 
 class KnownStaging:
-    """What staging holds, for the staging tasks to leave out: each XML dump's manifest (by file name) and
-    the record hashes of every staged project. A plain class on purpose: Prefect walks every element of a
-    task's parameters that is a collection or a dataclass (12 s for the hashes of 60k projects, measured on
-    the 60k benchmark's 1 % night), not the inside of other objects; and it pickles, for Dask."""
+    """What staging holds, for the staging tasks to leave out: each XML and JSON dump's manifest (by file
+    name) and the record hashes of the staged projects, read for the projects a task reads (``hashes_of``:
+    a night reads a few hundred of a 60k staging's, once the manifests leave the others out), or given whole
+    (``hashes``). A plain class on purpose: Prefect walks every element of a task's parameters that is a
+    collection or a dataclass (12 s for the hashes of 60k projects, measured on the 60k benchmark's 1 %
+    night), not the inside of other objects; and it pickles, for Dask."""
 
     def __init__(
         self,
         members: dict[str, pd.DataFrame],
-        hashes: StagedHashes,
+        hashes: StagedHashes | None,
         json_projects: dict[str, KnownJsonProjects] | None = None,
+        db_url: str | None = None,
     ) -> None:
         self.members = members
         self.hashes = hashes
         self.json_projects = json_projects or {}
+        self.db_url = db_url
+
+    def hashes_of(self, project_ids: list[str]) -> StagedHashes:
+        """The staged hashes of (at least) ``project_ids``."""
+        if self.hashes is not None or self.db_url is None:
+            return self.hashes or {}
+        engine = make_engine(self.db_url)
+        try:
+            return loads.staged_cordis_hashes(engine, project_ids)
+        finally:
+            engine.dispose()
 
     def clear(self) -> None:
         """Prefect holds every task's parameters until the flow ends: emptied once the dumps are staged,
-        the hashes (≈100 MB at 60k projects) do not sit under the core build."""
+        the manifests and any hashes do not sit under the core build."""
         self.members, self.hashes, self.json_projects = {}, {}, {}
 
 
 @task(cache_policy=NO_CACHE)
 def known_staging(settings: Settings, dumps: list[LandedFile]) -> KnownStaging:
-    """The manifest of each XML and JSON dump about to be staged and the hashes of everything staged."""
+    """The manifest of each XML and JSON dump about to be staged; the staged hashes are read by the staging
+    tasks, for the projects they read."""
     engine = _engine(settings)
     names = sorted({Path(d.path).name for d in dumps})
     members = {name: loads.dump_members(engine, name) for name in names if dump_format(Path(name)) == "xml"}
     json_projects = {
         name: loads.json_projects(engine, name) for name in names if dump_format(Path(name)) == "json"
     }
-    return KnownStaging(members, loads.staged_cordis_hashes(engine), json_projects)
+    return KnownStaging(members, None, json_projects, settings.db_url)
 
 
 @task(cache_policy=NO_CACHE)
@@ -371,7 +386,6 @@ def stage_cordis_dump(
     if not skipped.empty:
         logger.info("%s: %d of %d project documents unchanged since they were staged, not opened", path.name,
                     len(skipped), len(signatures))  # fmt: skip
-    hashes = known.hashes if known is not None else None
     scan = _json_scan(path, known.json_projects.get(path.name) if known is not None else None, logger)
     batches = (
         iter_dump(path, spool_dir=spool_dir, skip_members=frozenset(skipped["member"]))
@@ -379,11 +393,11 @@ def stage_cordis_dump(
         else iter_json_dump(path, spool_dir=spool_dir, projects=scan.to_read, scan=scan.scan)
     )
     try:
-        staged, same = _stage_batches(batches, hashes, path.name, logger)
+        staged, same = _stage_batches(batches, known, path.name, logger)
     except (NotSplittable, ElementMismatch) as exc:
         logger.warning("%s: %s; the dump is read whole", path.name, exc)
         scan = None
-        staged, same = _stage_batches(iter_dump(path, spool_dir=spool_dir), hashes, path.name, logger)
+        staged, same = _stage_batches(iter_dump(path, spool_dir=spool_dir), known, path.name, logger)
     programme = dump_programme(path)
     skipped_projects, skipped_parts = skipped_counts(skipped)
     if scan is not None:
@@ -459,7 +473,7 @@ class _SameAsStaged:
 
 
 def _stage_batches(
-    batches: Iterable[CordisRecords], known_hashes: StagedHashes | None, name: str, logger: Any
+    batches: Iterable[CordisRecords], known: KnownStaging | None, name: str, logger: Any
 ) -> tuple[StagedCordis, _SameAsStaged]:
     started = last_log = time.monotonic()
     projects, participations, quarantined = [], [], []
@@ -471,6 +485,7 @@ def _stage_batches(
     shared: dict[str, str] = {}  # equal participation text one object across the dump's batches
     read = 0
     for number, batch in enumerate(batches, start=1):
+        known_hashes = known.hashes_of([r.get("id") for r in batch.projects]) if known is not None else None
         split = split_unchanged(batch.projects, batch.participations, known_hashes)
         same_ids += [r.get("id") for r in split.same_projects]
         same_files += [r.get("source_file") for r in split.same_projects]

@@ -242,6 +242,11 @@ def test_the_manifest_is_written_with_the_staging_and_dropped_for_projects_stage
         for pid, h in zip(projects["source_id"], projects["record_hash"], strict=True)
     }
     assert hashes == expected and any(parts for _, parts in hashes.values())
+    # ... or those of the projects a staging task reads (unknown ids and missing ones have none)
+    some = sorted(expected)[:2]
+    assert staged_cordis_hashes(engine, [*some, None, "no-such-project"]) == {
+        pid: expected[pid] for pid in some
+    }
 
     # a later merge stages the first project from a listing's detail document: its entry goes
     first = projects["source_id"].iloc[0]

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
+from extractors.cordis.records import SOURCE
 from transforms.dump_members import (
     JSON_PROJECT_COLUMNS,
     MEMBER_COLUMNS,
@@ -245,16 +246,34 @@ def json_projects(engine: Engine, dump: str) -> KnownJsonProjects:
         return {pid: (int(digest), int(n), run_id) for pid, digest, n, run_id in conn.execute(query)}
 
 
-def staged_cordis_hashes(engine: Engine) -> dict[str, tuple[str, frozenset[str]]]:
-    """Every staged CORDIS project: its record hash and the record hashes of its participations."""
+def staged_cordis_hashes(
+    engine: Engine, project_ids: Sequence[str] | None = None
+) -> dict[str, tuple[str, frozenset[str]]]:
+    """Every staged CORDIS project (or only those of ``project_ids``, read ``CHUNK`` at a time): its record
+    hash and the record hashes of its participations."""
     parts_table, projects_table = stg_cordis__participations, stg_cordis__projects
     parts: dict[str, set[str]] = defaultdict(set)
+    part_query = select(parts_table.c.project_source_id, parts_table.c.record_hash)
+    project_query = select(projects_table.c.source_id, projects_table.c.record_hash)
+    if project_ids is None:
+        part_queries, project_queries = [part_query], [project_query]
+    else:  # by the primary keys' leading columns
+        ids = sorted({pid for pid in project_ids if isinstance(pid, str)})
+        part_queries = [
+            part_query.where(parts_table.c.source == SOURCE, parts_table.c.project_source_id.in_(chunk))
+            for chunk in chunks(ids, CHUNK)
+        ]
+        project_queries = [
+            project_query.where(projects_table.c.source == SOURCE, projects_table.c.source_id.in_(chunk))
+            for chunk in chunks(ids, CHUNK)
+        ]
+    projects = []
     with engine.connect() as conn:
-        for project_id, record_hash in conn.execute(
-            select(parts_table.c.project_source_id, parts_table.c.record_hash)
-        ):
-            parts[project_id].add(record_hash)
-        projects = conn.execute(select(projects_table.c.source_id, projects_table.c.record_hash)).all()
+        for query in part_queries:
+            for project_id, record_hash in conn.execute(query):
+                parts[project_id].add(record_hash)
+        for query in project_queries:
+            projects += conn.execute(query).all()
     return {pid: (record_hash, frozenset(parts.get(pid, ()))) for pid, record_hash in projects}
 
 
