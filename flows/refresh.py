@@ -21,7 +21,7 @@ from flows import tasks
 from flows.parameters import BackfillParameters
 from inventory.config import Settings, load_settings
 from inventory.errors import QualityGateError
-from inventory.memory import arrow_on_system_malloc, run_gc_thresholds
+from inventory.memory import arrow_on_system_malloc, run_gc_thresholds, skip_final_collection
 from quality.gate import all_passed, summarize, validated_data
 from warehouse.engine import make_engine
 from warehouse.lock import writer_lock
@@ -59,6 +59,7 @@ def backfill_inventory(params: BackfillParameters) -> dict:
 
 def _refresh(flow_name: str, params: BackfillParameters) -> dict:
     arrow_on_system_malloc()  # freed Arrow buffers given back between phases, like the rest (inventory.memory)
+    skip_final_collection()  # the process that ran a refresh exits without walking its heap (inventory.memory)
     with run_gc_thresholds():  # fewer collections of the young objects a run piles up (inventory.memory)
         return _run(flow_name, params)
 
