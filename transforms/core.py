@@ -554,11 +554,14 @@ def _yearly_funding(
     projects: pd.DataFrame, participations: pd.DataFrame, batches: pd.DataFrame | None
 ) -> pd.DataFrame:
     flemish = flemish_totals(participations)
-    parts: dict[tuple[str, int], dict[str, Decimal]] = {}
+    # project key -> year -> column -> amount (sorted by key, then year, once filled: 60k keys to sort, not
+    # 259k (key, year) pairs)
+    parts: dict[str, dict[int, dict[str, Decimal]]] = {}
 
     def add(key: str, column: str, split: dict[int, Decimal]) -> None:
+        by_year = parts.setdefault(key, {})
         for year, amount in split.items():
-            parts.setdefault((key, year), {})[column] = amount
+            by_year.setdefault(year, {})[column] = amount
 
     for p in records(projects, ["project_key", "start_date", "end_date", "eu_contribution_eur",
                                 "vlaio_subsidy_eur"]):  # fmt: skip
@@ -590,6 +593,7 @@ def _yearly_funding(
             "flemish_contribution_eur": values.get("flemish_contribution_eur", ZERO),
             "vlaio_subsidy_eur": values.get("vlaio_subsidy_eur", ZERO),
         }
-        for (key, year), values in sorted(parts.items())
+        for key in sorted(parts)
+        for year, values in sorted(parts[key].items())
     ]
     return _frame(rows, YEARLY_COLUMNS)
