@@ -2,12 +2,12 @@
 only the projects whose elements changed since they were staged.
 
 CORDIS pretty-prints its JSON dumps: ``[{`` then one key per line, and consecutive elements of the array
-joined by ``\\n},{``. A JSON string cannot hold a raw newline, so that separator only ever stands between two
-elements of a flat array; each element is the bytes from its ``{`` to its ``}``. Which project an element
-belongs to is read from its key line (``"projectID": 633006,`` on a line of its own; ``"id"`` in the project
-member). Both are checked where it matters: an element that is decoded must be one JSON object spanning
-exactly those bytes, of the project its key line named (else :class:`ElementMismatch`, and the caller reads
-the dump the usual way); an element that is not decoded is one whose project's digest, the sum of its
+joined by ``\\n},{``. A JSON string cannot hold a raw newline, so in an array of flat objects that separator
+only ever stands between two of them; each element is the bytes from its ``{`` to its ``}``. Which project an
+element belongs to is read from its key line (``"projectID": 633006,`` on a line of its own; ``"id"`` in the
+project member). Both are checked where it matters: an element that is decoded must be one JSON object
+spanning exactly those bytes, of the project its key line named (else :class:`ElementMismatch`, and the caller
+reads the dump the usual way); an element that is not decoded is one whose project's digest, the sum of its
 elements' digests, is the one recorded when a full decode staged that project, which no wrongly cut element
 reproduces. A member laid out any other way is not split at all (:class:`NotSplittable`)."""
 
@@ -75,10 +75,6 @@ class ProjectDigests:
         return None if entry is None else (signed(entry[0]), entry[1], entry[2])
 
 
-def element_key(project_id: bytes) -> str:
-    return project_id.decode("utf-8")
-
-
 def iter_elements(handle: IO[bytes]) -> Iterator[bytes]:
     """The elements of the JSON array in ``handle`` as bytes, without decoding them (:class:`NotSplittable`
     when the member is not a pretty-printed array of objects)."""
@@ -132,12 +128,6 @@ def _named(search, element: bytes) -> bytes | None:
             return found.group(1)
         found = search(element, found.end())
     return None
-
-
-def project_of(entity: str, element: bytes) -> str | None:
-    """The project an element's key line names, None when it has no such line."""
-    named = _named(_KEY_LINE[entity].search, element)
-    return None if named is None else named.decode("utf-8", "replace")
 
 
 def scan_member(handle: IO[bytes], entity: str, digests: ProjectDigests) -> list[str | None]:
