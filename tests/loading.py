@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from extractors.cordis import read_dump
+from extractors.cordis.records import CordisRecords
 from extractors.http import make_session
 from extractors.vlaio import crawl, read_page, read_projects
 from extractors.vlaio.reference import batch_totals, load_batches, load_reference
@@ -93,3 +94,14 @@ def load(
     finish_run(engine, run_id, "succeeded")
     engine.dispose()
     return result
+
+
+def records_by_project(records: CordisRecords) -> dict[str, list[str]]:
+    """project id -> the reprs of its project and participation records, sorted: two reads of dumps compared
+    project by project."""
+    grouped: dict[str, list[str]] = {}
+    for record in records.projects:
+        grouped.setdefault(record["id"], []).append(repr(sorted(record.items())))
+    for record in records.participations:
+        grouped.setdefault(record["projectID"], []).append(repr(sorted(record.items())))
+    return {pid: sorted(rows) for pid, rows in grouped.items()}

@@ -4,8 +4,10 @@ fault and a clean reference run)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from warehouse.engine import make_engine
 from warehouse.schema import MARTS
@@ -14,8 +16,8 @@ from warehouse.schema import MARTS
 RUN_COLUMNS = ("last_run_id",)
 
 
-def mart_rows(db_url: str, ignore: tuple[str, ...] = RUN_COLUMNS) -> dict[str, list[str]]:
-    """{mart: its rows, each as the repr of its values but ``ignore``d columns, sorted}. The repr makes a
+def table_rows(db_url: str, tables: Iterable[Table], ignore: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """{table: its rows, each as the repr of its values but ``ignore``d columns, sorted}. The repr makes a
     SQLite and a PostgreSQL warehouse comparable (same values, same Python types)."""
     engine = make_engine(db_url)
     try:
@@ -25,10 +27,15 @@ def mart_rows(db_url: str, ignore: tuple[str, ...] = RUN_COLUMNS) -> dict[str, l
                     repr(tuple(row))
                     for row in conn.execute(select(*[c for c in table.columns if c.name not in ignore]))
                 )
-                for table in MARTS
+                for table in tables
             }
     finally:
         engine.dispose()
+
+
+def mart_rows(db_url: str, ignore: tuple[str, ...] = RUN_COLUMNS) -> dict[str, list[str]]:
+    """{mart: its rows} as ``table_rows`` gives them, ``RUN_COLUMNS`` ignored unless told otherwise."""
+    return table_rows(db_url, MARTS, ignore)
 
 
 def assert_same_marts(expected_db_url: str, actual_db_url: str) -> dict[str, int]:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
 
 from benchmarks.generate import DUMP_NAMES, HOST, generate
 from extractors.cordis import read_dump
@@ -33,8 +32,8 @@ from extractors.cordis.json_elements import (
 from extractors.cordis.records import CordisRecords
 from inventory.mirror import serve_mirror
 from tests.flow_runs import refresh_here, runs
-from tests.loading import RECORDED_DUMPS
-from tests.mart_rows import assert_same_marts
+from tests.loading import RECORDED_DUMPS, records_by_project
+from tests.mart_rows import assert_same_marts, table_rows
 from transforms.cordis import stage_participations, stage_projects
 from transforms.dump_members import (
     JSON_PROJECT_COLUMNS,
@@ -48,14 +47,6 @@ from warehouse.schema import stg_cordis__participations, stg_cordis__projects
 
 RECORDED_JSON = RECORDED_DUMPS[0]
 JSON = DUMP_NAMES["H2020", "json"]
-
-
-def _by_project(records: CordisRecords) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for record in [*records.projects, *records.participations]:
-        pid = record.get("id") if "id" in record else record.get("projectID")
-        grouped.setdefault(pid, []).append(repr(sorted(record.items())))
-    return {pid: sorted(rows) for pid, rows in grouped.items()}
 
 
 def _records(batches) -> CordisRecords:
@@ -90,10 +81,10 @@ def test_the_scan_digests_every_project_as_the_full_read_does_on_the_real_dump()
 
 def test_a_selected_read_gives_the_full_reads_records_of_those_projects() -> None:
     scan = scan_json_dump(RECORDED_JSON)
-    whole = _by_project(_records(iter_json_dump(RECORDED_JSON)))
+    whole = records_by_project(_records(iter_json_dump(RECORDED_JSON)))
     chosen = set(sorted(scan.digests.sums)[::3])
     selected = _records(iter_json_dump(RECORDED_JSON, projects=chosen, scan=scan))
-    assert _by_project(selected) == {pid: rows for pid, rows in whole.items() if pid in chosen}
+    assert records_by_project(selected) == {pid: rows for pid, rows in whole.items() if pid in chosen}
     # the quarantine keys stay the full read's: "element N" counts every element, decoded or not
     assert _records(iter_json_dump(RECORDED_JSON, projects=set(), scan=scan)).projects == []
 
@@ -130,7 +121,7 @@ def test_a_dump_not_laid_out_as_cordis_prints_it_is_not_split(tmp_path: Path) ->
     with pytest.raises(NotSplittable):
         scan_json_dump(minified)
     # the usual reader still reads it whole (its numbers re-printed by json, so only the keys compared)
-    ours, real = (_by_project(_records(iter_json_dump(p))) for p in (minified, RECORDED_JSON))
+    ours, real = (records_by_project(_records(iter_json_dump(p))) for p in (minified, RECORDED_JSON))
     assert {pid: len(rows) for pid, rows in ours.items()} == {pid: len(rows) for pid, rows in real.items()}
     for text, reason in ((b"{}", "not a JSON array"), (b'[1, 2]', "not an array of objects"),
                          (b'[{\n"a": 1\n},{\n"b": 2\n}', "the array does not end"),
@@ -257,18 +248,7 @@ def _flow_env(data_dir: Path, base_url: str) -> dict[str, str]:
 
 def _staged(db_url: str, leave_out: tuple[str, ...] = ("run_id",)) -> dict[str, list[str]]:
     """Both CORDIS staging tables, rows as reprs without the run that wrote them (``leave_out``), sorted."""
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: sorted(
-                    repr(tuple(row))
-                    for row in conn.execute(select(*[c for c in table.columns if c.name not in leave_out]))
-                )
-                for table in (stg_cordis__projects, stg_cordis__participations)
-            }
-    finally:
-        engine.dispose()
+    return table_rows(db_url, (stg_cordis__projects, stg_cordis__participations), leave_out)
 
 
 def _night(root: Path, data_dir: Path) -> dict:
@@ -315,7 +295,7 @@ def test_nights_decode_only_the_changed_projects_and_stage_what_a_full_read_does
 
     # the night decodes the elements of the projects whose records changed, and ends with a full read's staging
     night = _night(changed_root, nightly)
-    before, after = _by_project(base_records), _by_project(changed_records)
+    before, after = records_by_project(base_records), records_by_project(changed_records)
     changed = {pid for pid, rows in after.items() if before.get(pid) != rows}
     assert 0 < len(changed) < len(after) / 4
     assert night["rows_read"] == sum(len(after[pid]) for pid in changed)

@@ -20,8 +20,8 @@ from extractors.cordis.dumps import iter_dump, member_signatures
 from extractors.cordis.records import CordisRecords
 from inventory.mirror import serve_mirror
 from tests.flow_runs import refresh_here, runs
-from tests.loading import RECORDED_DUMPS
-from tests.mart_rows import assert_same_marts
+from tests.loading import RECORDED_DUMPS, records_by_project
+from tests.mart_rows import assert_same_marts, table_rows
 from transforms.cordis import stage_participations, stage_projects
 from transforms.dump_members import (
     MEMBER_COLUMNS,
@@ -53,18 +53,7 @@ def _env(data_dir: Path, bases: dict[str, str]) -> dict[str, str]:
 
 def _staging(db_url: str) -> dict[str, list[str]]:
     """Both CORDIS staging tables, rows as reprs without the run that wrote them, sorted."""
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: sorted(
-                    repr(tuple(row))
-                    for row in conn.execute(select(*[c for c in table.columns if c.name != "run_id"]))
-                )
-                for table in (stg_cordis__projects, stg_cordis__participations)
-            }
-    finally:
-        engine.dispose()
+    return table_rows(db_url, (stg_cordis__projects, stg_cordis__participations), ("run_id",))
 
 
 def _manifest(db_url: str) -> pd.DataFrame:
@@ -88,15 +77,7 @@ def _changed_project_records(base: CordisRecords, changed: CordisRecords) -> int
     """The records (project and participations) in ``changed`` of the projects whose records differ from
     ``base``'s, compared independently of the readers' skipping: every record of both read whole."""
 
-    def by_project(records: CordisRecords) -> dict[str, list[str]]:
-        grouped: dict[str, list[str]] = {}
-        for record in records.projects:
-            grouped.setdefault(record["id"], []).append(repr(sorted(record.items())))
-        for record in records.participations:
-            grouped.setdefault(record["projectID"], []).append(repr(sorted(record.items())))
-        return {pid: sorted(rows) for pid, rows in grouped.items()}
-
-    before, after = by_project(base), by_project(changed)
+    before, after = records_by_project(base), records_by_project(changed)
     return sum(len(rows) for pid, rows in after.items() if before.get(pid) != rows)
 
 

@@ -134,8 +134,6 @@ def scan_member(handle: IO[bytes], entity: str, digests: ProjectDigests) -> list
     """Add the digest of every element of a member of ``entity`` to its project's in ``digests``; returns the
     project each element names, in order (equal ids one string)."""
     pattern = _KEY_LINE[entity].search
-    person = entity.encode()
-    blake = hashlib.blake2b
     add = digests.add
     ids: dict[bytes, str] = {}
     projects: list[str | None] = []
@@ -148,11 +146,7 @@ def scan_member(handle: IO[bytes], entity: str, digests: ProjectDigests) -> list
             if project_id is None:
                 project_id = ids[raw_id] = raw_id.decode("utf-8", "replace")
         projects.append(project_id)
-        add(
-            entity,
-            project_id,
-            int.from_bytes(blake(element, digest_size=8, person=person).digest(), "little"),
-        )
+        add(entity, project_id, element_digest(entity, element))
     return projects
 
 
