@@ -60,6 +60,14 @@ DEFAULT_MART_BOUNDS: dict[str, tuple[int, int | None]] = {
     name: (1 if name in ("mart_inventory", "mart_participations", "mart_organisations") else 0, None)
     for name in MART_SUITES
 }
+# a scoped core's marts of one row per project or project part hold its scope's rows only
+# (``transforms.core.Core.in_scope``): none, when every project the night staged again was removed. The
+# organisations are still built whole (at least one).
+SCOPED_MART_BOUNDS: dict[str, tuple[int, int | None]] = {
+    **DEFAULT_MART_BOUNDS,
+    "mart_inventory": (0, None),
+    "mart_participations": (0, None),
+}
 
 Frames = Mapping[str, pd.DataFrame | None]
 

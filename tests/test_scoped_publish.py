@@ -10,6 +10,7 @@ a project whose participations changed has all of them stamped with the new run.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,8 +19,10 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from flows.tasks import build_core_from_staging
+from quality import gate
 from tests.loading import load
 from tests.published_rows import assert_published
+from transforms.core import Scope
 from transforms.frames import natural_key
 from transforms.marts import build_marts
 from transforms.regions import FLANDERS
@@ -129,6 +132,19 @@ def test_a_scoped_publish_leaves_what_a_whole_build_gives(
         assert vlaio and vlaio <= scope  # VLAIO projects are always in it
         hashed = night.participations["record_hash"].notna()
         assert hashed.equals(night.participations["project_key"].isin(scope))
+        # what gate 2 checks and the publish writes of the per-project tables: the scope's rows (and the VLAIO
+        # batch totals, keyed by no project); the yearly split is made for the scope's projects and for the
+        # Flemish Industry 4.0 ones, whose years the theme gaps mart adds up
+        tables = night.tables()
+        for name in ("core_participations", "core_project_themes", "core_yearly_funding"):
+            outside = set(tables[name]["project_key"]) - scope
+            assert all(key.startswith("vlaio:batch-") for key in outside), name
+        inventory = build_marts(night)["mart_inventory"]
+        assert set(inventory["project_key"]) == scope - expected["removed"]
+        published = read_table(engine, "mart_inventory")
+        relevant = published["is_flemish"].astype(bool) & published["is_industry40"].astype(bool)
+        split = {key for key in night.yearly_funding["project_key"] if not key.startswith("vlaio:batch-")}
+        assert split - scope and split - scope <= set(published.loc[relevant, "project_key"])
 
         monkeypatch.setattr(publish, "MAX_REWRITTEN_SHARE", 1.0)  # a third of 31 projects changed
         result = publish.publish(
@@ -182,5 +198,50 @@ def test_a_scoped_core_is_published_only_over_the_publish_it_was_built_over(db_u
             pd.testing.assert_frame_equal(read_table(engine, name), between[name], obj=name)
         # what the refused publish found was the run-1 publish's rows, left as they were
         pd.testing.assert_frame_equal(between["mart_inventory"], before["mart_inventory"])
+    finally:
+        engine.dispose()
+
+
+def test_gate_2_checks_a_scoped_cores_rows_and_a_change_outside_its_scope_is_refused(db_url: str) -> None:
+    load(db_url, "run-1")
+    engine = make_engine(db_url)
+    try:
+        built = build_core_from_staging(engine)
+        publish.publish(engine, "run-1", built.tables(), build_marts(built), fingerprint=FINGERPRINT)
+        source_id = min(built.projects["source_id"], key=natural_key)
+        with engine.begin() as conn:  # constructed: a project and its participations staged again
+            _restage(conn, source_id)
+            conn.execute(
+                update(stg_cordis__projects)
+                .where(stg_cordis__projects.c.source_id == source_id)
+                .values(run_id=NIGHT)
+            )
+        night = build_core_from_staging(engine, fingerprint=FINGERPRINT)
+        key = f"cordis:{source_id}"
+        assert night.scope is not None and key in night.scope.projects
+        tables = night.tables()
+        assert all(result.passed for result in gate.validate_core(tables))
+
+        # a yearly amount of a project in the scope off by a cent: gate 2 sees it
+        yearly = tables["core_yearly_funding"]
+        row = yearly.index[yearly["project_key"] == key][0]
+        yearly.loc[row, "eu_contribution_eur"] += Decimal("0.01")
+        failed = [result.suite for result in gate.validate_core(tables) if not result.passed]
+        assert failed == ["core_yearly_funding"]
+
+        # a core scoped to fewer projects than changed since the publish: refused, nothing written
+        narrow = replace(night, scope=Scope(frozenset(), night.scope.over))
+        before = {name: read_table(engine, name) for name in ("mart_inventory", "core_projects")}
+        with pytest.raises(ScopeError, match="outside the scope"):
+            publish.publish(
+                engine,
+                NIGHT,
+                narrow.tables(),
+                build_marts(narrow),
+                fingerprint=FINGERPRINT,
+                scope=narrow.scope,
+            )
+        for name, frame in before.items():
+            pd.testing.assert_frame_equal(read_table(engine, name), frame, obj=name)
     finally:
         engine.dispose()

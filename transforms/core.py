@@ -86,20 +86,34 @@ class Core:
     near_matches: pd.DataFrame
     # the projects whose core project and participation rows may differ from the published ones; None: any
     # may. The participation rows of the other projects have no record hash (None): they are the published
-    # rows, built by the same code from the same staged records (``complete_core``).
+    # rows, built by the same code from the same staged records (``complete_core``). A scoped core's yearly
+    # funding holds the rows of those projects and of the Flemish Industry 4.0 projects only (all the marts
+    # read across projects: ``yearly_projects``).
     scope: Scope | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The frames by warehouse table name."""
+        """The frames by warehouse table name, as gate 2 checks them and the publish writes them: of a scoped
+        core, the per-project tables (participations, themes, yearly funding) hold the rows of the scope's
+        projects only (``in_scope``); every other project's rows are the published ones."""
         return {
             "core_projects": self.projects,
             "core_organisations": self.organisations,
-            "core_participations": self.participations,
-            "core_project_themes": self.themes,
-            "core_yearly_funding": self.yearly_funding,
+            "core_participations": self.in_scope(self.participations),
+            "core_project_themes": self.in_scope(self.themes),
+            "core_yearly_funding": self.in_scope(self.yearly_funding),
             "org_resolution": self.resolution_decisions,
             "org_near_matches": self.near_matches,
         }
+
+    def in_scope(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame``'s rows (keyed by ``project_key``) of the scope's projects and of the keys that are no
+        project's (a VLAIO batch's yearly total, which every publish rewrites); the frame itself when the core
+        is not scoped."""
+        if self.scope is None:
+            return frame
+        keys = frame["project_key"]
+        inside = keys.isin(self.scope.projects) | ~keys.isin(self.projects["project_key"])
+        return frame if inside.all() else frame[inside.to_numpy()].reset_index(drop=True)
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -385,15 +399,17 @@ def complete_core(
     projects = _frame(rows.projects, CORE_PROJECT_COLUMNS)
     theme_rows, rows.projects, rows.themes = rows.themes, [], []
     _add_flemish_region_to_vlaio(participations, organisations)
-    yearly = _yearly_funding(projects, participations, vlaio_batches)
+    flemish = flemish_totals(participations)
     _hash_new_rows(projects, CORE_PROJECT_COLUMNS)  # a published row taken as it is keeps its hash
     organisations["record_hash"] = _hash_text(organisations, CORE_ORGANISATION_COLUMNS)
-    scope = None
+    scope = split = None
     if changed is not None:
         scope = _scope(changed, projects, participations, resolution, published_keys or {})
         participations["record_hash"] = _hashes_in(participations, CORE_PARTICIPATION_COLUMNS, scope.projects)
+        split = yearly_projects(projects, flemish, scope.projects)
     else:
         participations["record_hash"] = _hash_text(participations, CORE_PARTICIPATION_COLUMNS)
+    yearly = _yearly_funding(projects, flemish, vlaio_batches, only=split)
     return Core(
         projects=projects,
         organisations=organisations,
@@ -538,6 +554,24 @@ def _add_flemish_region_to_vlaio(participations: pd.DataFrame, organisations: pd
     participations.loc[vlaio, "region"] = participations.loc[vlaio, "organisation_key"].map(region_of)
 
 
+def is_flemish(source: str, flemish_organisations: int) -> bool:
+    """A project counts as Flemish when a Flemish organisation takes part in it; a VLAIO project always."""
+    return flemish_organisations > 0 or source == "vlaio"
+
+
+def yearly_projects(
+    projects: pd.DataFrame, flemish: Mapping[str, tuple[Decimal, int]], scope: frozenset[str]
+) -> set[str]:
+    """The projects whose yearly funding a core scoped to ``scope`` splits: those of the scope, and the
+    Flemish Industry 4.0 ones, whose years the theme gaps mart adds up across projects."""
+    keys = set(scope)
+    columns = ("project_key", "source", "is_industry40")
+    for key, source, relevant in zip(*(projects[c].tolist() for c in columns), strict=True):
+        if relevant and is_flemish(source, flemish.get(key, (ZERO, 0))[1]):
+            keys.add(key)
+    return keys
+
+
 def flemish_totals(participations: pd.DataFrame) -> dict[str, tuple[Decimal, int]]:
     """project_key -> (EU contribution to Flemish participations, distinct Flemish organisations)."""
     amounts: dict[str, Decimal] = {}
@@ -551,9 +585,13 @@ def flemish_totals(participations: pd.DataFrame) -> dict[str, tuple[Decimal, int
 
 
 def _yearly_funding(
-    projects: pd.DataFrame, participations: pd.DataFrame, batches: pd.DataFrame | None
+    projects: pd.DataFrame,
+    flemish: Mapping[str, tuple[Decimal, int]],
+    batches: pd.DataFrame | None,
+    only: set[str] | None = None,
 ) -> pd.DataFrame:
-    flemish = flemish_totals(participations)
+    """Every project's EU, Flemish and VLAIO amounts split over its years (``flemish``: ``flemish_totals``
+    of the participations), and the VLAIO batch totals'; ``only``: those projects' alone (and the batches)."""
     # project key -> year -> column -> amount (sorted by key, then year, once filled: 60k keys to sort, not
     # 259k (key, year) pairs)
     parts: dict[str, dict[int, dict[str, Decimal]]] = {}
@@ -569,6 +607,8 @@ def _yearly_funding(
         if start is None or end is None or end < start:
             continue  # no period: no yearly split (the gate reports missing or inverted periods)
         key = p["project_key"]
+        if only is not None and key not in only:
+            continue
         if p["eu_contribution_eur"] is not None:
             add(key, "eu_contribution_eur", split_pro_rata(p["eu_contribution_eur"], start, end))
         if key in flemish:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pandas as pd
 
 from inventory.interning import shared_text
-from transforms.core import ZERO, Core, flemish_totals, records
+from transforms.core import ZERO, Core, flemish_totals, is_flemish, records
 from transforms.frames import column_list, object_frame
 from transforms.industry40 import themes as taxonomy_themes
 from transforms.regions import FLANDERS
@@ -58,16 +58,20 @@ def _sectors(sectors: str | None) -> list[str]:
 
 
 def build_marts(core: Core) -> dict[str, pd.DataFrame]:
-    """Every mart, keyed by table name."""
+    """Every mart, keyed by table name. Of a scoped core (``Core.scope``), the marts of one row per project
+    or per project part (inventory, yearly funding, participations, Dutch cooperation) hold the rows of the
+    scope's projects only, as the publish writes them (``Core.in_scope``); the organisations and the theme
+    gaps, built across projects, are whole."""
     flemish = flemish_totals(core.participations)
     inventory = _inventory(core, flemish)
+    participations = core.in_scope(core.participations)
     return {
-        "mart_inventory": inventory,
-        "mart_funding_by_year": _funding_by_year(core),
+        "mart_inventory": core.in_scope(inventory),
+        "mart_funding_by_year": _funding_by_year(core.projects, core.in_scope(core.yearly_funding)),
         "mart_organisations": _organisations(core),
-        "mart_participations": _participations(core),
+        "mart_participations": _participations(participations),
         "mart_theme_gaps": _theme_gaps(core, inventory),
-        "mart_nl_cooperation": _nl_cooperation(core, flemish),
+        "mart_nl_cooperation": _nl_cooperation(core.in_scope(core.projects), participations, flemish),
     }
 
 
@@ -90,7 +94,7 @@ def _inventory(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFr
     ]
     columns["flemish_organisations"] = [n_orgs for _, n_orgs in totals]
     columns["is_flemish"] = [
-        n_orgs > 0 or source == "vlaio" for (_, n_orgs), source in zip(totals, sources, strict=True)
+        is_flemish(source, n_orgs) for (_, n_orgs), source in zip(totals, sources, strict=True)
     ]
     return _column_frame(columns, "mart_inventory").sort_values("project_key", ignore_index=True)
 
@@ -101,11 +105,9 @@ def _sources(project_keys: list[str]) -> list[str]:
     return shared_text(key.split(":", 1)[0] for key in project_keys)  # type: ignore[return-value]
 
 
-def _funding_by_year(core: Core) -> pd.DataFrame:
-    theme_of = dict(
-        zip(core.projects["project_key"], core.projects["themes"].map(_primary_theme), strict=True)
-    )
-    columns = _columns(core.yearly_funding, MART_COLUMNS["mart_funding_by_year"])
+def _funding_by_year(projects: pd.DataFrame, yearly: pd.DataFrame) -> pd.DataFrame:
+    theme_of = dict(zip(projects["project_key"], projects["themes"].map(_primary_theme), strict=True))
+    columns = _columns(yearly, MART_COLUMNS["mart_funding_by_year"])
     columns["source"] = _sources(columns["project_key"])
     columns["theme"] = [theme_of.get(key) for key in columns["project_key"]]
     return _column_frame(columns, "mart_funding_by_year")
@@ -127,10 +129,10 @@ def _organisations(core: Core) -> pd.DataFrame:
     return _column_frame(mart, "mart_organisations")
 
 
-def _participations(core: Core) -> pd.DataFrame:
+def _participations(frame: pd.DataFrame) -> pd.DataFrame:
     """The core participations' columns as they are, and each one's source: filled into the frame's block
     one column at a time (``object_frame``), not copied as lists first."""
-    frame, names = core.participations, MART_COLUMNS["mart_participations"]
+    names = MART_COLUMNS["mart_participations"]
     sources = _sources(column_list(frame, "project_key"))
     columns = [sources if name == "source" else frame[name].to_numpy(dtype=object) for name in names]
     return object_frame(names, columns)
@@ -178,16 +180,18 @@ def _theme_gaps(core: Core, inventory: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows, "mart_theme_gaps")
 
 
-def _nl_cooperation(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFrame:
+def _nl_cooperation(
+    projects: pd.DataFrame, participations: pd.DataFrame, flemish: dict[str, tuple[Decimal, int]]
+) -> pd.DataFrame:
     dutch: dict[str, tuple[set[str], Decimal, set[str]]] = {}
-    for p in records(core.participations[core.participations["country"] == "NL"]):
+    for p in records(participations[participations["country"] == "NL"]):
         orgs, amount, names = dutch.setdefault(p["project_key"], (set(), ZERO, set()))
         orgs.add(p["organisation_key"])
         names.add(p["organisation_name"] or p["organisation_key"])
         dutch[p["project_key"]] = (orgs, amount + (p["ec_contribution_eur"] or ZERO), names)
     rows = []
-    both = core.projects["project_key"].isin(dutch.keys() & flemish.keys())
-    for p in records(core.projects[both]):
+    both = projects["project_key"].isin(dutch.keys() & flemish.keys())
+    for p in records(projects[both]):
         key = p["project_key"]
         orgs, amount, names = dutch[key]
         rows.append(

@@ -57,9 +57,9 @@ def merge_history(
 
     ``scope``: values of the first key column (a project key); only the rows with one of them are compared,
     closed and inserted, the frame's and the table's, and only they are checked for a duplicate key. For a
-    caller that knows every other row of the frame is the table's current row already
-    (``transforms.core.Core.scope``; gate 2 checks the whole frame's keys); their record hash is not read and
-    may be missing."""
+    caller that knows every other current row of the table is the one a whole frame would give
+    (``transforms.core.Core.scope``): the frame may hold the scope's rows only, and the record hash of any
+    other row is not read and may be missing."""
     first = key[0]
     positions = None if scope is None else np.flatnonzero(frame[first].isin(scope).to_numpy())
     incoming = _incoming_table(conn, table, key, frame, positions)

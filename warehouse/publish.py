@@ -298,23 +298,34 @@ def _replace(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     return max(deleted, 0) + insert_frame(conn, table, frame)
 
 
-def _rewrite_projects(conn: Connection, table: Table, frame: pd.DataFrame, projects: set[str]) -> int:
-    """``table``'s rows of ``projects`` replaced by ``frame``'s rows of them; the whole table replaced when
+def _rewrite_projects(
+    conn: Connection, table: Table, frame: pd.DataFrame, projects: set[str], whole: bool = True
+) -> int:
+    """``table``'s rows of ``projects`` replaced by ``frame``'s rows of them. ``whole``: ``frame`` holds
+    every row the table should (not only the scope's, ``Core.in_scope``): the whole table is replaced when
     it does not then hold exactly as many rows as ``frame`` (rows no publish accounts for)."""
     deleted = 0
     for chunk in chunks(sorted(projects), KEY_CHUNK):
         deleted += max(conn.execute(delete(table).where(table.c.project_key.in_(chunk))).rowcount, 0)
     inserted = insert_frame(conn, table, frame[frame["project_key"].isin(projects)])
-    if conn.execute(select(func.count()).select_from(table)).scalar_one() != len(frame):
+    if whole and conn.execute(select(func.count()).select_from(table)).scalar_one() != len(frame):
         return deleted + inserted + _replace(conn, table, frame)
     return deleted + inserted
 
 
 def _projects_to_rewrite(
-    conn: Connection, frames: dict[str, pd.DataFrame], touched: set[str], fingerprint: str | None
+    conn: Connection,
+    frames: dict[str, pd.DataFrame],
+    touched: set[str],
+    fingerprint: str | None,
+    scope: Scope | None = None,
 ) -> set[str] | None:
     """The projects whose per-project rows may differ from the published ones; None when the published rows
-    were built by other code (or by code that gave no fingerprint), or when most projects changed."""
+    were built by other code (or by code that gave no fingerprint), or when most projects changed.
+
+    ``scope``: the per-project frames hold the rows of its projects only (``Core.in_scope``); the projects
+    are then among them, however many changed (a :class:`ScopeError` if not: the frames cannot hold their
+    rows)."""
     if fingerprint is None:
         return None
     if _published_fingerprint(conn) != fingerprint:
@@ -323,8 +334,10 @@ def _projects_to_rewrite(
     known = set(projects["project_key"].tolist())
     rewrite = set(touched)
     # rows keyed by no core project (the VLAIO batch totals in the yearly funding): always rewritten
+    unknown: set[str] = set()
     for table in PER_PROJECT_TABLES:
-        rewrite.update(key for key in set(frames[table.name]["project_key"].tolist()) if key not in known)
+        unknown.update(key for key in set(frames[table.name]["project_key"].tolist()) if key not in known)
+    rewrite |= unknown
     # mart_inventory carries the run that last staged the project, which the record hash leaves out
     published_run = dict(
         conn.execute(select(mart_inventory.c.project_key, mart_inventory.c.last_run_id)).all()
@@ -333,6 +346,14 @@ def _projects_to_rewrite(
     for key, run in zip(projects["project_key"].tolist(), projects["last_run_id"].tolist(), strict=True):
         if published_run.get(key, missing) != run:
             rewrite.add(key)
+    if scope is not None:
+        outside = rewrite - scope.projects - unknown
+        if outside:
+            raise ScopeError(
+                f"{len(outside)} projects outside the scope changed since the publish of run {scope.over}, "
+                f"e.g. {sorted(outside)[:3]}: a core scoped to the others holds no rows for them"
+            )
+        return rewrite
     if len(rewrite) > MAX_REWRITTEN_SHARE * max(len(known), 1):
         return None
     return rewrite
@@ -389,8 +410,10 @@ def publish(
     core_project_themes, core_yearly_funding, org_resolution, org_near_matches). ``fingerprint``: of the code
     that built the frames (``transforms.build_version``); without one every derived table is rewritten.
     ``scope``: the projects whose core project and participation rows may differ from the published ones
-    (``transforms.core.Core.scope``); only theirs are compared and written. It holds only over the publish it
-    was built against: a :class:`ScopeError` when the published rows are another publish's or other code's."""
+    (``transforms.core.Core.scope``); only theirs are compared and written, and the frames of the
+    per-project tables (``PER_PROJECT_TABLES``) hold their rows only (``Core.tables``). It holds only over the
+    publish it was built against: a :class:`ScopeError` when the published rows are another publish's or
+    other code's."""
     now = datetime.now(UTC)
     frames = {**core, **marts}
     history: dict[str, int] = {}
@@ -408,13 +431,13 @@ def publish(
             history[table.name] = change.rows_written
             if table is not core_organisations:
                 touched.update(change.touched)
-        projects = _projects_to_rewrite(conn, frames, touched, fingerprint)
+        projects = _projects_to_rewrite(conn, frames, touched, fingerprint, scope)
         for table in PER_PROJECT_TABLES:
             frame = frames[table.name]
             rewritten[table.name] = (
                 _replace(conn, table, frame)
                 if projects is None
-                else _rewrite_projects(conn, table, frame, projects)
+                else _rewrite_projects(conn, table, frame, projects, whole=scope is None)
             )
         for table in WHOLE_TABLES:
             rewritten[table.name] = _replace(conn, table, frames[table.name])
