@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 import extractors.cordis as cordis
 import extractors.vlaio as vlaio
@@ -52,13 +52,19 @@ from transforms.cordis import (
     within_window,
 )
 from transforms.core import (
+    CORE_ORGANISATION_COLUMNS,
+    FIRST_PARTICIPATION_INPUTS,
     PUBLISHED_PROJECT_COLUMNS,
     STAGED_PARTICIPATION_INPUTS,
     STAGED_PROJECT_INPUTS,
+    Carried,
     Core,
     ProjectRows,
     Published,
+    Scope,
     complete_core,
+    named_organisations,
+    vlaio_or_none,
 )
 from transforms.dump_members import (
     KnownJsonProjects,
@@ -71,9 +77,18 @@ from transforms.dump_members import (
     unchanged_members,
 )
 from transforms.marts import build_marts
+from transforms.organisations import resolve_organisations
+from transforms.scoped_core import (
+    OUTSIDE_INPUTS,
+    complete_scoped_core,
+    lowest_members,
+    moved_organisations,
+    night_scope,
+    organisations_to_rebuild,
+)
 from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
 from transforms.vlaio import stage_projects as stage_vlaio_projects
-from warehouse import ledger, loads, maintenance, publish, quality_results
+from warehouse import ledger, loads, maintenance, night_reads, publish, quality_results
 from warehouse.bulk import LONG_TEXT_CHUNK
 from warehouse.engine import make_engine
 from warehouse.migrate import upgrade
@@ -81,6 +96,8 @@ from warehouse.publish import PublishResult
 from warehouse.snapshot import snapshot
 
 PROGRESS_EVERY_S = 30.0
+# past this share of the projects changed since the last publish, a build reads every staged participation
+MAX_SCOPED_SHARE = 0.2
 
 
 @dataclass
@@ -132,7 +149,7 @@ class Inventory:
 
     def release(self) -> None:
         """Drop the frames once published (see :meth:`StagedCordis.release`)."""
-        self.core = Core(*(pd.DataFrame() for f in fields(Core) if f.name != "scope"))
+        self.core = Core(*(pd.DataFrame() for f in fields(Core) if f.name not in ("scope", "carried")))
         self.marts = {}
         return_free_memory()
 
@@ -661,12 +678,12 @@ def build_core_from_staging(
 
     ``fingerprint``: of the code building now (``transforms.build_version``). When the last publish was
     built by the same code, only the CORDIS projects staged since are read and rebuilt; the others take their
-    published row, hash and themes (``transforms.core.Published``): a night reads, matches and hashes the
-    projects it staged, not every project, and the core it gives is scoped to the projects whose rows may
-    differ from the published ones (``transforms.core.Core.scope``): only their participations are hashed,
-    and only their rows compared and written by the publish."""
+    published row, hash and themes (``transforms.core.Published``). The core is then scoped to the projects
+    whose rows may differ from the published ones, and reads only their staged participations and those of
+    the organisations they touch (``transforms.scoped_core``), unless more than ``MAX_SCOPED_SHARE`` of the
+    projects changed or the staged ids cannot be put in natural order by SQL: then every staged
+    participation is read and every row built, compared and written."""
     rows = ProjectRows()
-    changed = published_keys = None
     with snapshot(engine) as conn:
         published = None
         if fingerprint is not None:
@@ -680,9 +697,13 @@ def build_core_from_staging(
             rows.add_cordis(staged_projects)
         if published is not None:
             changed = publish.changed_since_publish(conn, rebuild or [], published.removed(staged_runs))
-            published_keys = publish.published_organisation_keys(conn)
             rows = published.rows(staged_runs, rows)
+            # the VLAIO projects are always in the scope, and a handful: the share is of the CORDIS projects
+            restaged = sum(key.startswith("cordis:") for key in changed.projects)
+            scoped = restaged <= MAX_SCOPED_SHARE * max(len(staged_runs), 1)
             del published, staged_runs
+            if scoped and night_reads.sql_natural_order(conn):
+                return _scoped_core(conn, rows, changed)
         staged = publish.read_staged(
             conn, STAGED_PROJECT_INPUTS, STAGED_PARTICIPATION_INPUTS, cordis_projects=False
         )
@@ -691,9 +712,59 @@ def build_core_from_staging(
         rows,
         staged.cordis_participations,
         vlaio_organisations=staged.vlaio_organisations,
-        vlaio_batches=batch_totals(load_batches()) if not staged.vlaio_projects.empty else None,
-        changed=changed,
-        published_keys=published_keys,
+        vlaio_batches=_batches(staged),
+    )
+
+
+def _batches(staged: publish.Staged) -> pd.DataFrame | None:
+    return batch_totals(load_batches()) if not staged.vlaio_projects.empty else None
+
+
+def _scoped_core(conn: Connection, rows: ProjectRows, changed: Scope) -> Core:
+    """The night's core (``transforms.scoped_core``), read from ``conn`` (a snapshot's)."""
+    staged = publish.read_staged(
+        conn, STAGED_PROJECT_INPUTS, STAGED_PARTICIPATION_INPUTS, cordis_projects=False,
+        cordis_participations=False,
+    )  # fmt: skip
+    rows.add_vlaio(staged.vlaio_projects)
+    first = night_reads.first_participations(conn, FIRST_PARTICIPATION_INPUTS)
+    resolution = resolve_organisations(first, named_organisations(staged.vlaio_organisations))
+    del first
+    published_keys = publish.published_organisation_keys(conn)
+    moved = night_reads.projects_of_organisations(conn, moved_organisations(resolution, published_keys))
+    vlaio_projects = [f"vlaio:{source_id}" for source_id in staged.vlaio_projects.get("source_id", [])]
+    scope = night_scope(changed, moved, vlaio_projects)
+    cordis_projects = [key[len("cordis:") :] for key in scope.projects if key.startswith("cordis:")]
+    inside = night_reads.staged_participations(conn, STAGED_PARTICIPATION_INPUTS, cordis_projects)
+    references = night_reads.published_references(conn, scope.projects)
+    references.update(f"cordis:{ref}" for ref in inside["organisation_id"].tolist())
+    keys, members = organisations_to_rebuild(resolution, references, published_keys)
+    outside = night_reads.staged_participations(
+        conn, OUTSIDE_INPUTS, organisations=members, outside=cordis_projects
+    ).reindex(columns=STAGED_PARTICIPATION_INPUTS)
+    participations = night_reads.in_key_order([inside, outside.astype(object).where(outside.notna(), None)],
+                                              STAGED_PARTICIPATION_INPUTS)  # fmt: skip
+    del inside, outside
+    last = night_reads.last_participations(
+        conn, STAGED_PARTICIPATION_INPUTS, lowest_members(resolution, keys)
+    )
+    flemish_inventory, flemish_yearly = night_reads.published_flemish_industry40(conn, scope.projects)
+    carried = Carried(
+        organisation_marts=night_reads.published_organisation_marts(conn, keys),
+        flemish_inventory=flemish_inventory,
+        flemish_yearly=flemish_yearly,
+    )
+    return complete_scoped_core(
+        rows,
+        resolution,
+        participations,
+        last,
+        vlaio_or_none(staged.vlaio_organisations),
+        _batches(staged),
+        scope,
+        keys,
+        night_reads.published_organisations(conn, CORE_ORGANISATION_COLUMNS, keys),
+        carried,
     )
 
 

@@ -3,7 +3,7 @@ staged source. Pure: staged DataFrames in, core DataFrames out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -62,6 +62,8 @@ STAGED_PARTICIPATION_INPUTS = [
 
 # the key of a staged CORDIS participation: the order the build reads them in (complete_core)
 STAGED_PARTICIPATION_KEY = ("project_source_id", "organisation_id", "role", "order_no")
+# what the resolution of organisations reads of each organisation's first staged participation
+FIRST_PARTICIPATION_INPUTS = [*STAGED_PARTICIPATION_KEY, "name", "vat_number", "country"]
 # Participation key (natural): project, the organisation as the source names it, role, order.
 PARTICIPATION_KEY = ["project_key", "source_organisation_ref", "role", "order_no"]
 
@@ -76,6 +78,19 @@ class Scope:
 
 
 @dataclass
+class Carried:
+    """What a scoped core's cross-project marts add up with its own rows: the published rows of what it did
+    not rebuild (``transforms.scoped_core``)."""
+
+    # the ``mart_organisations`` rows of the organisations whose core rows are the published ones
+    organisation_marts: pd.DataFrame
+    # the ``mart_inventory`` rows of the Flemish Industry 4.0 projects outside the scope, and their yearly
+    # funding (``core_yearly_funding``): the theme gaps mart's other projects
+    flemish_inventory: pd.DataFrame
+    flemish_yearly: pd.DataFrame
+
+
+@dataclass
 class Core:
     projects: pd.DataFrame
     organisations: pd.DataFrame
@@ -84,12 +99,13 @@ class Core:
     yearly_funding: pd.DataFrame
     resolution_decisions: pd.DataFrame
     near_matches: pd.DataFrame
-    # the projects whose core project and participation rows may differ from the published ones; None: any
-    # may. The participation rows of the other projects have no record hash (None): they are the published
-    # rows, built by the same code from the same staged records (``complete_core``). A scoped core's yearly
-    # funding holds the rows of those projects and of the Flemish Industry 4.0 projects only (all the marts
-    # read across projects: ``yearly_projects``).
+    # the projects whose core project and participation rows may differ from the ones the last publish
+    # wrote; None: any may (a whole build). A scoped core (``transforms.scoped_core``) holds every project
+    # row and organisation row, the participations of the scope's projects and of the organisations it
+    # rebuilt (``participations``; only the scope's have a record hash), the yearly funding of the scope's
+    # projects, and ``carried`` the published rows its cross-project marts add up with its own.
     scope: Scope | None = None
+    carried: Carried | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by warehouse table name, as gate 2 checks them and the publish writes them: of a scoped
@@ -362,8 +378,6 @@ def complete_core(
     cordis_participations: pd.DataFrame,
     vlaio_organisations: pd.DataFrame | None = None,
     vlaio_batches: pd.DataFrame | None = None,
-    changed: Scope | None = None,
-    published_keys: Mapping[str, str] | None = None,
 ) -> Core:
     """Every core table from the project rows (every staged project added) and the staged participations
     (see ``build_core``), which must come in natural order of ``STAGED_PARTICIPATION_KEY`` (as
@@ -371,18 +385,50 @@ def complete_core(
     record decides how it was resolved and its last one its attributes, so only an order of the records
     themselves gives the same core whatever order staging stored them in. The projects are put in natural
     order of their source and id here. Takes the rows over: their lists are emptied once in the frame.
+    (A night's core, of the projects changed since the last publish only: ``transforms.scoped_core``.)"""
+    vlaio_organisations = vlaio_or_none(vlaio_organisations)
+    resolution = resolve_organisations(cordis_participations, named_organisations(vlaio_organisations))
+    participations = _participations(cordis_participations, vlaio_organisations, resolution)
+    organisations = _organisations(last_records(cordis_participations), participations, resolution)
 
-    ``changed``: when the published core was built by this code, the CORDIS projects whose staged records
-    changed since that publish, or went (``warehouse.publish.changed_since_publish``), and
-    ``published_keys`` the published organisation key of each CORDIS organisation id (``org_resolution``).
-    The core's ``scope`` is then those projects, every VLAIO project, and every project with a participation
-    of an organisation whose key is not the published one; only its participations are hashed."""
-    vlaio_organisations = (
-        vlaio_organisations
-        if vlaio_organisations is not None
-        else pd.DataFrame(columns=["project_source_id", "name", "role", "order"])
+    projects, themes = project_frames(rows)
+    _add_flemish_region_to_vlaio(participations, organisations)
+    _hash_new_rows(projects, CORE_PROJECT_COLUMNS)  # a published row taken as it is keeps its hash
+    organisations["record_hash"] = _hash_text(organisations, CORE_ORGANISATION_COLUMNS)
+    participations["record_hash"] = _hash_text(participations, CORE_PARTICIPATION_COLUMNS)
+    return Core(
+        projects=projects,
+        organisations=organisations,
+        participations=participations,
+        themes=themes,
+        yearly_funding=_yearly_funding(projects, flemish_totals(participations), vlaio_batches),
+        resolution_decisions=resolution.decisions.reindex(columns=DECISION_COLUMNS),
+        near_matches=resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
     )
-    named = pd.DataFrame(
+
+
+def project_frames(rows: ProjectRows) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The project and theme frames of ``rows`` (every project's), in natural project order; empties the
+    rows."""
+    rows.in_project_order()
+    projects = _frame(rows.projects, CORE_PROJECT_COLUMNS)
+    theme_rows, rows.projects, rows.themes = rows.themes, [], []
+    themes = (
+        _frame(theme_rows, THEME_COLUMNS).drop_duplicates(["project_key", "theme"]).reset_index(drop=True)
+    )
+    return projects, themes
+
+
+def vlaio_or_none(vlaio_organisations: pd.DataFrame | None) -> pd.DataFrame:
+    """The staged VLAIO organisations, an empty frame of their columns when none."""
+    if vlaio_organisations is not None:
+        return vlaio_organisations
+    return pd.DataFrame(columns=["project_source_id", "name", "role", "order"])
+
+
+def named_organisations(vlaio_organisations: pd.DataFrame) -> pd.DataFrame:
+    """The organisations known by name only (VLAIO's executing organisations, as the resolution takes them)."""
+    return pd.DataFrame(
         {
             "source": "vlaio",
             "source_ref": [f"{r['project_source_id']}/{r['name']}" for r in records(vlaio_organisations)],
@@ -391,64 +437,9 @@ def complete_core(
         },
         columns=["source", "source_ref", "name", "country"],
     )
-    resolution = resolve_organisations(cordis_participations, named)
-    participations = _participations(cordis_participations, vlaio_organisations, resolution)
-    organisations = _organisations(cordis_participations, participations, resolution)
-
-    rows.in_project_order()
-    projects = _frame(rows.projects, CORE_PROJECT_COLUMNS)
-    theme_rows, rows.projects, rows.themes = rows.themes, [], []
-    _add_flemish_region_to_vlaio(participations, organisations)
-    flemish = flemish_totals(participations)
-    _hash_new_rows(projects, CORE_PROJECT_COLUMNS)  # a published row taken as it is keeps its hash
-    organisations["record_hash"] = _hash_text(organisations, CORE_ORGANISATION_COLUMNS)
-    scope = split = None
-    if changed is not None:
-        scope = _scope(changed, projects, participations, resolution, published_keys or {})
-        participations["record_hash"] = _hashes_in(participations, CORE_PARTICIPATION_COLUMNS, scope.projects)
-        split = yearly_projects(projects, flemish, scope.projects)
-    else:
-        participations["record_hash"] = _hash_text(participations, CORE_PARTICIPATION_COLUMNS)
-    yearly = _yearly_funding(projects, flemish, vlaio_batches, only=split)
-    return Core(
-        projects=projects,
-        organisations=organisations,
-        participations=participations,
-        themes=_frame(theme_rows, THEME_COLUMNS)
-        .drop_duplicates(["project_key", "theme"])
-        .reset_index(drop=True),
-        yearly_funding=yearly,
-        resolution_decisions=resolution.decisions.reindex(columns=DECISION_COLUMNS),
-        near_matches=resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
-        scope=scope,
-    )
 
 
-def _scope(
-    changed: Scope,
-    projects: pd.DataFrame,
-    participations: pd.DataFrame,
-    resolution: Resolution,
-    published_keys: Mapping[str, str],
-) -> Scope:
-    """The projects whose core rows may differ from the published ones (see ``complete_core``). A project
-    outside it has the published project row (taken as it is, ``Published``) and the published participation
-    rows: each is its staged record, unchanged, and its organisation's key, unchanged."""
-    moved = {
-        f"cordis:{ref}"
-        for (source, ref), key in resolution.key_of.items()
-        if source == "cordis" and published_keys.get(ref) != key
-    }
-    keys = participations["project_key"]
-    scope = set(changed.projects)
-    scope.update(keys[participations["source_organisation_ref"].isin(moved)].tolist())
-    # VLAIO participations take their organisation's region, and VLAIO is a handful of projects: all of them
-    scope.update(projects.loc[projects["source"] != "cordis", "project_key"].tolist())
-    scope.update(key for key in set(keys.tolist()) if not key.startswith("cordis:"))
-    return Scope(frozenset(scope), changed.over)
-
-
-def _hashes_in(frame: pd.DataFrame, columns: list[str], scope: frozenset[str]) -> np.ndarray:
+def hashes_in(frame: pd.DataFrame, columns: list[str], scope: frozenset[str]) -> np.ndarray:
     """The record hash of the rows of the ``scope`` projects; None for the others."""
     hashes = np.full(len(frame), None, dtype=object)
     inside = frame["project_key"].isin(scope).to_numpy()
@@ -506,16 +497,27 @@ def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resol
     return frame.drop_duplicates(PARTICIPATION_KEY).reset_index(drop=True)
 
 
-def _organisations(
-    cordis: pd.DataFrame, participations: pd.DataFrame, resolution: Resolution
-) -> pd.DataFrame:
-    """One row per resolved organisation; attributes from its lowest-PIC CORDIS record when it has one: of
-    that PIC's records, the one of its last project in natural order (``cordis`` comes in key order, see
-    ``complete_core``; CORDIS numbers its projects in the order it funds them)."""
-    # the last record of each organisation_id, as a dict keyed by reference keeps it
+def last_records(cordis: pd.DataFrame) -> dict[str, dict]:
+    """The last staged record of each CORDIS organisation id, by reference (``cordis:ID``); ``cordis`` in
+    natural key order (see ``complete_core``)."""
     row_refs = pd.Series([f"cordis:{ref}" for ref in cordis["organisation_id"].tolist()], dtype=object)
     last = ~row_refs.duplicated(keep="last").to_numpy()
-    by_ref = dict(zip(row_refs[last].tolist(), records(cordis[last]), strict=True))
+    return dict(zip(row_refs[last].tolist(), records(cordis[last]), strict=True))
+
+
+def lowest_reference(references: Iterable[str]) -> str:
+    """Of an organisation's CORDIS references (``cordis:ID``), the one whose record gives its attributes:
+    the lowest PIC (the shortest, then the first in text order)."""
+    return min(references, key=lambda ref: (len(ref), ref))
+
+
+def _organisations(
+    by_ref: Mapping[str, dict], participations: pd.DataFrame, resolution: Resolution
+) -> pd.DataFrame:
+    """One row per resolved organisation of ``participations``; attributes from its lowest-PIC CORDIS record
+    when it has one: of that PIC's records, the one of its last project in natural order (``by_ref``:
+    ``last_records``, of the lowest PIC at least; CORDIS numbers its projects in the order it funds
+    them)."""
     aliases: dict[str, dict[str, None]] = {}
     refs: dict[str, list[str]] = {}
     for key, name, ref in zip(participations["organisation_key"].tolist(),
@@ -525,8 +527,8 @@ def _organisations(
         refs.setdefault(key, []).append(ref)
     rows = []
     for key in sorted(refs):
-        cordis_refs = sorted({r for r in refs[key] if r in by_ref}, key=lambda r: (len(r), r))
-        source = by_ref[cordis_refs[0]] if cordis_refs else {}
+        cordis_refs = {r for r in refs[key] if r in by_ref}
+        source = by_ref[lowest_reference(cordis_refs)] if cordis_refs else {}
         names = [name for name in aliases[key] if name]
         rows.append(
             {
@@ -557,19 +559,6 @@ def _add_flemish_region_to_vlaio(participations: pd.DataFrame, organisations: pd
 def is_flemish(source: str, flemish_organisations: int) -> bool:
     """A project counts as Flemish when a Flemish organisation takes part in it; a VLAIO project always."""
     return flemish_organisations > 0 or source == "vlaio"
-
-
-def yearly_projects(
-    projects: pd.DataFrame, flemish: Mapping[str, tuple[Decimal, int]], scope: frozenset[str]
-) -> set[str]:
-    """The projects whose yearly funding a core scoped to ``scope`` splits: those of the scope, and the
-    Flemish Industry 4.0 ones, whose years the theme gaps mart adds up across projects."""
-    keys = set(scope)
-    columns = ("project_key", "source", "is_industry40")
-    for key, source, relevant in zip(*(projects[c].tolist() for c in columns), strict=True):
-        if relevant and is_flemish(source, flemish.get(key, (ZERO, 0))[1]):
-            keys.add(key)
-    return keys
 
 
 def flemish_totals(participations: pd.DataFrame) -> dict[str, tuple[Decimal, int]]:

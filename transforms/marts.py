@@ -61,17 +61,23 @@ def build_marts(core: Core) -> dict[str, pd.DataFrame]:
     """Every mart, keyed by table name. Of a scoped core (``Core.scope``), the marts of one row per project
     or per project part (inventory, yearly funding, participations, Dutch cooperation) hold the rows of the
     scope's projects only, as the publish writes them (``Core.in_scope``); the organisations and the theme
-    gaps, built across projects, are whole."""
-    flemish = flemish_totals(core.participations)
-    inventory = _inventory(core, flemish)
+    gaps, built across projects, are whole: the core's rows added up with the published ones it carries
+    (``Core.carried``)."""
     participations = core.in_scope(core.participations)
+    projects = core.in_scope(core.projects)
+    flemish = flemish_totals(participations)
+    inventory = _inventory(projects, flemish)
+    flemish_inventory, yearly = inventory, core.yearly_funding
+    if core.carried is not None:
+        flemish_inventory = pd.concat([inventory, core.carried.flemish_inventory], ignore_index=True)
+        yearly = pd.concat([yearly, core.carried.flemish_yearly], ignore_index=True)
     return {
-        "mart_inventory": core.in_scope(inventory),
+        "mart_inventory": inventory,
         "mart_funding_by_year": _funding_by_year(core.projects, core.in_scope(core.yearly_funding)),
         "mart_organisations": _organisations(core),
         "mart_participations": _participations(participations),
-        "mart_theme_gaps": _theme_gaps(core, inventory),
-        "mart_nl_cooperation": _nl_cooperation(core.in_scope(core.projects), participations, flemish),
+        "mart_theme_gaps": _theme_gaps(flemish_inventory, yearly),
+        "mart_nl_cooperation": _nl_cooperation(projects, participations, flemish),
     }
 
 
@@ -85,8 +91,8 @@ def _column_frame(columns: dict[str, list], name: str) -> pd.DataFrame:
     return pd.DataFrame(columns, columns=MART_COLUMNS[name], dtype=object)
 
 
-def _inventory(core: Core, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFrame:
-    columns = _columns(core.projects, MART_COLUMNS["mart_inventory"])
+def _inventory(projects: pd.DataFrame, flemish: dict[str, tuple[Decimal, int]]) -> pd.DataFrame:
+    columns = _columns(projects, MART_COLUMNS["mart_inventory"])
     totals = [flemish.get(key, (ZERO, 0)) for key in columns["project_key"]]
     sources = columns["source"]
     columns["flemish_contribution_eur"] = [
@@ -126,7 +132,21 @@ def _organisations(core: Core) -> pd.DataFrame:
     mart["n_projects"] = [len(of) for of in projects]
     mart["n_industry40_projects"] = [len(of & relevant) for of in projects]
     mart["total_ec_contribution_eur"] = [amount_of.get(key, ZERO) for key in mart["organisation_key"]]
+    if core.carried is not None:  # the organisations not rebuilt: their published figures
+        _carry_over(mart, core.carried.organisation_marts, ("n_projects", "n_industry40_projects",
+                                                             "total_ec_contribution_eur"))  # fmt: skip
     return _column_frame(mart, "mart_organisations")
+
+
+def _carry_over(mart: dict[str, list], published: pd.DataFrame, names: tuple[str, ...]) -> None:
+    """In place: the ``names`` columns of ``mart``'s organisations that are in ``published`` (a
+    ``mart_organisations`` frame) take its values."""
+    position = {key: index for index, key in enumerate(mart["organisation_key"])}
+    rows = [position[key] for key in published["organisation_key"].tolist()]
+    for name in names:
+        column = mart[name]
+        for row, value in zip(rows, published[name].tolist(), strict=True):
+            column[row] = value
 
 
 def _participations(frame: pd.DataFrame) -> pd.DataFrame:
@@ -138,11 +158,11 @@ def _participations(frame: pd.DataFrame) -> pd.DataFrame:
     return object_frame(names, columns)
 
 
-def _theme_gaps(core: Core, inventory: pd.DataFrame) -> pd.DataFrame:
+def _theme_gaps(inventory: pd.DataFrame, yearly: pd.DataFrame) -> pd.DataFrame:
     """themes × years × sectors over the Flemish Industry 4.0 projects, zeros included so gaps show."""
     flemish = inventory[inventory["is_flemish"].astype(bool) & inventory["is_industry40"].astype(bool)]
     years_of: dict[str, list[dict]] = {}
-    for y in records(core.yearly_funding[core.yearly_funding["project_key"].isin(flemish["project_key"])]):
+    for y in records(yearly[yearly["project_key"].isin(flemish["project_key"])]):
         years_of.setdefault(y["project_key"], []).append(y)
     cells: dict[tuple[str, int, str], list] = {}
     all_years: set[int] = set()

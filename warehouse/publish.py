@@ -264,6 +264,7 @@ def read_staged(
     participation_columns: Sequence[str] | None = None,
     *,
     cordis_projects: bool = True,
+    cordis_participations: bool = True,
 ) -> Staged:
     """Every staged record (money as Decimal, dates as date), from one consistent snapshot; of the CORDIS
     tables only the given columns when given. The CORDIS participations come in natural order of their
@@ -271,7 +272,8 @@ def read_staged(
     database stores them in: a night re-stages the projects that changed, a rebuild stages every project in
     the dumps' order, and which record of an organisation comes first or last decides its attributes.
     ``cordis_projects=False``: no CORDIS project is read (an empty frame with the columns), for a build
-    that reads them chunk by chunk (``iter_staged_cordis_projects``).
+    that reads them chunk by chunk (``iter_staged_cordis_projects``); ``cordis_participations=False``: nor
+    any CORDIS participation (a scoped build reads some of them: ``warehouse.night_reads``).
     ``bind``: an engine, or a connection (``warehouse.snapshot``, for that chunked read and this one)."""
     with connected(bind) as conn:
         return Staged(
@@ -284,6 +286,10 @@ def read_staged(
                 participation_columns,
                 amounts=True,
                 key=STAGED_PARTICIPATION_KEY,
+            )
+            if cordis_participations
+            else pd.DataFrame(
+                columns=_columns(stg_cordis__participations, participation_columns), dtype=object
             ),
             _read(conn, stg_vlaio__projects),
             _read(conn, stg_vlaio__organisations)
@@ -486,8 +492,9 @@ def read_table(bind: Engine | Connection, name: str) -> pd.DataFrame:
         return _read(conn, metadata.tables[name])
 
 
-def read_query(bind: Engine | Connection, query: Select) -> pd.DataFrame:
+def read_query(bind: Engine | Connection, query: Select, *, amounts: bool = False) -> pd.DataFrame:
     """The rows of ``query`` as a frame built like ``read_table``'s: selecting a table's columns gives the
-    same columns and values as ``read_table`` gives for that table."""
+    same columns and values as ``read_table`` gives for that table. ``amounts``: a row's equal amounts one
+    ``Decimal`` (``read_staged``'s participations)."""
     with connected(bind) as conn:
-        return _frame(streamed(conn, query))
+        return _frame(streamed(conn, query), amounts=amounts)
