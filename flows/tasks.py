@@ -686,9 +686,9 @@ def build_core_from_staging(
     rows = ProjectRows()
     with snapshot(engine) as conn:
         published = None
-        if fingerprint is not None:
-            projects, themes = publish.published_cordis_projects(conn, fingerprint, PUBLISHED_PROJECT_COLUMNS)
-            published = Published(projects, themes) if projects else None
+        if fingerprint is not None:  # which published rows can be taken: their runs
+            runs = publish.published_cordis_runs(conn, fingerprint)
+            published = Published.of_runs(runs) if runs else None
         staged_runs = publish.staged_cordis_runs(conn) if published is not None else []
         rebuild = published.to_rebuild(staged_runs) if published is not None else None
         for staged_projects in publish.iter_staged_cordis_projects(
@@ -697,13 +697,15 @@ def build_core_from_staging(
             rows.add_cordis(staged_projects)
         if published is not None:
             changed = publish.changed_since_publish(conn, rebuild or [], published.removed(staged_runs))
-            rows = published.rows(staged_runs, rows)
             # the VLAIO projects are always in the scope, and a handful: the share is of the CORDIS projects
             restaged = sum(key.startswith("cordis:") for key in changed.projects)
-            scoped = restaged <= MAX_SCOPED_SHARE * max(len(staged_runs), 1)
+            if restaged <= MAX_SCOPED_SHARE * max(len(staged_runs), 1) and night_reads.sql_natural_order(
+                conn
+            ):
+                return _scoped_core(conn, rows, changed, staged_runs, published, fingerprint)
+            projects, themes = publish.published_cordis_projects(conn, fingerprint, PUBLISHED_PROJECT_COLUMNS)
+            rows = Published(projects, themes).rows(staged_runs, rows)
             del published, staged_runs
-            if scoped and night_reads.sql_natural_order(conn):
-                return _scoped_core(conn, rows, changed)
         staged = publish.read_staged(
             conn, STAGED_PROJECT_INPUTS, STAGED_PARTICIPATION_INPUTS, cordis_projects=False
         )
@@ -720,13 +722,20 @@ def _batches(staged: publish.Staged) -> pd.DataFrame | None:
     return batch_totals(load_batches()) if not staged.vlaio_projects.empty else None
 
 
-def _scoped_core(conn: Connection, rows: ProjectRows, changed: Scope) -> Core:
-    """The night's core (``transforms.scoped_core``), read from ``conn`` (a snapshot's)."""
+def _scoped_core(
+    conn: Connection,
+    rebuilt: ProjectRows,
+    changed: Scope,
+    staged_runs: list[tuple[str, str]],
+    published: Published,
+    fingerprint: str,
+) -> Core:
+    """The night's core (``transforms.scoped_core``), read from ``conn`` (a snapshot's): ``rebuilt`` the rows
+    of the projects ``published`` (their runs) does not give, of the ``staged_runs``."""
     staged = publish.read_staged(
         conn, STAGED_PROJECT_INPUTS, STAGED_PARTICIPATION_INPUTS, cordis_projects=False,
         cordis_participations=False,
     )  # fmt: skip
-    rows.add_vlaio(staged.vlaio_projects)
     first = night_reads.first_participations(conn, FIRST_PARTICIPATION_INPUTS)
     resolution = resolve_organisations(first, named_organisations(staged.vlaio_organisations))
     del first
@@ -735,6 +744,14 @@ def _scoped_core(conn: Connection, rows: ProjectRows, changed: Scope) -> Core:
     vlaio_projects = [f"vlaio:{source_id}" for source_id in staged.vlaio_projects.get("source_id", [])]
     scope = night_scope(changed, moved, vlaio_projects)
     cordis_projects = [key[len("cordis:") :] for key in scope.projects if key.startswith("cordis:")]
+    # the scope's project rows: those rebuilt, and the published ones of the others
+    wanted = set(cordis_projects)
+    runs = [(source_id, run) for source_id, run in staged_runs if source_id in wanted]
+    kept = [source_id for source_id in published.to_taken(runs)]
+    rows = Published(
+        *publish.published_cordis_projects(conn, fingerprint, PUBLISHED_PROJECT_COLUMNS, kept)
+    ).rows(runs, rebuilt)
+    rows.add_vlaio(staged.vlaio_projects)
     inside = night_reads.staged_participations(conn, STAGED_PARTICIPATION_INPUTS, cordis_projects)
     references = night_reads.published_references(conn, scope.projects)
     references.update(f"cordis:{ref}" for ref in inside["organisation_id"].tolist())
@@ -753,6 +770,7 @@ def _scoped_core(conn: Connection, rows: ProjectRows, changed: Scope) -> Core:
         organisation_marts=night_reads.published_organisation_marts(conn, keys),
         flemish_inventory=flemish_inventory,
         flemish_yearly=flemish_yearly,
+        industry40=night_reads.published_industry40(conn, scope.projects),
     )
     return complete_scoped_core(
         rows,

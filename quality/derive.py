@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.core import BATCH_PREFIX  # yearly funding of VLAIO batches: no project row by design
+
 ZERO = Decimal(0)
-BATCH_PREFIX = "vlaio:batch-"  # yearly funding of VLAIO batches: no project row by design
 
 YEARLY_AMOUNTS = {  # derived column -> (yearly column, core_projects column)
     "eu_difference_cents": ("eu_contribution_eur", "eu_contribution_eur"),

@@ -23,7 +23,7 @@ from warehouse.schema import stg_cordis__projects
 
 FINGERPRINT = "fingerprint-of-this-code"
 # the tables a scoped core holds the scope's rows of (``Core.in_scope``)
-PER_PROJECT = {"core_participations", *(table.name for table in publish.PER_PROJECT_TABLES)}
+PER_PROJECT = {"core_projects", "core_participations", *(table.name for table in publish.PER_PROJECT_TABLES)}
 
 
 def _tables(core) -> dict[str, pd.DataFrame]:
@@ -89,7 +89,7 @@ def test_a_night_rebuilds_the_projects_it_staged_and_takes_the_others_as_publish
     finally:
         engine.dispose()
 
-    vlaio = len(reused.projects) - len(ids)  # VLAIO projects are always built: a handful
+    vlaio = len(rebuilt.projects) - len(ids)  # VLAIO projects are always built: a handful
     assert len(ids) > 20 and vlaio > 0
     assert sorted(whole["read"]) == sorted(counted["read"]) == sorted(ids)  # other code: every project
     assert len(whole["matched"]) == len(ids) + vlaio

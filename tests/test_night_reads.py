@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, update
 
-from flows.tasks import build_core_from_staging
+from flows.tasks import MAX_SCOPED_SHARE, build_core_from_staging
 from tests.loading import load
 from transforms.core import FIRST_PARTICIPATION_INPUTS, STAGED_PARTICIPATION_INPUTS, STAGED_PARTICIPATION_KEY
 from transforms.marts import build_marts
 from warehouse import night_reads, publish
 from warehouse.engine import make_engine
 from warehouse.publish import read_table
-from warehouse.schema import stg_cordis__participations
+from warehouse.schema import stg_cordis__participations, stg_cordis__projects
 from warehouse.snapshot import snapshot
 
 FINGERPRINT = "fingerprint-of-this-code"
@@ -108,3 +108,18 @@ def test_project_ids_sql_cannot_order_naturally_make_the_night_build_whole(
         )
         assert night_reads.sql_natural_order(conn)
     assert build_core_from_staging(staged, fingerprint=FINGERPRINT).scope is not None
+
+
+def test_a_night_that_changed_a_fifth_of_the_projects_or_more_builds_whole(staged) -> None:
+    built = build_core_from_staging(staged)
+    publish.publish(staged, "run-1", built.tables(), build_marts(built), fingerprint=FINGERPRINT)
+    ids = sorted(set(read_table(staged, "stg_cordis__projects")["source_id"]))
+    few, many = ids[:2], ids[: len(ids) // 2]
+    projects = stg_cordis__projects
+    with staged.begin() as conn:  # constructed: a few projects staged again by a run not yet published
+        conn.execute(update(projects).where(projects.c.source_id.in_(few)).values(run_id="run-2"))
+    assert build_core_from_staging(staged, fingerprint=FINGERPRINT).scope is not None
+    with staged.begin() as conn:  # constructed: half of them
+        conn.execute(update(projects).where(projects.c.source_id.in_(many)).values(run_id="run-2"))
+    assert len(many) > MAX_SCOPED_SHARE * len(ids)
+    assert build_core_from_staging(staged, fingerprint=FINGERPRINT).scope is None

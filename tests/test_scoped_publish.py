@@ -128,10 +128,12 @@ def test_a_scoped_publish_leaves_what_a_whole_build_gives(
         scope = night.scope.projects
         for kind, keys in expected.items():
             assert keys <= scope, kind
-        cordis = {key for key in night.projects["project_key"] if key.startswith("cordis:")}
+        cordis = {key for key in first.projects["project_key"] if key.startswith("cordis:")}
         assert cordis - scope, "most projects are outside the scope"
-        vlaio = set(night.projects["project_key"]) - cordis
+        vlaio = set(first.projects["project_key"]) - cordis
         assert vlaio and vlaio <= scope  # VLAIO projects are always in it
+        # read and built: the rows of the projects in it (not those removed)
+        assert set(night.projects["project_key"]) == scope - expected["removed"]
         hashed = night.participations["record_hash"].notna()
         assert hashed.equals(night.participations["project_key"].isin(scope))
         # read: the participations of the scope's projects and of the organisations they touch, not all

@@ -64,6 +64,8 @@ STAGED_PARTICIPATION_INPUTS = [
 STAGED_PARTICIPATION_KEY = ("project_source_id", "organisation_id", "role", "order_no")
 # what the resolution of organisations reads of each organisation's first staged participation
 FIRST_PARTICIPATION_INPUTS = [*STAGED_PARTICIPATION_KEY, "name", "vat_number", "country"]
+# the key of a VLAIO batch's yearly funding: the sources give some subsidies per batch only, not per project
+BATCH_PREFIX = "vlaio:batch-"
 # Participation key (natural): project, the organisation as the source names it, role, order.
 PARTICIPATION_KEY = ["project_key", "source_organisation_ref", "role", "order_no"]
 
@@ -88,6 +90,8 @@ class Carried:
     # funding (``core_yearly_funding``): the theme gaps mart's other projects
     flemish_inventory: pd.DataFrame
     flemish_yearly: pd.DataFrame
+    # the Industry 4.0 projects outside the scope (keys): an organisation's mart row counts them
+    industry40: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -100,10 +104,10 @@ class Core:
     resolution_decisions: pd.DataFrame
     near_matches: pd.DataFrame
     # the projects whose core project and participation rows may differ from the ones the last publish
-    # wrote; None: any may (a whole build). A scoped core (``transforms.scoped_core``) holds every project
-    # row and organisation row, the participations of the scope's projects and of the organisations it
-    # rebuilt (``participations``; only the scope's have a record hash), the yearly funding of the scope's
-    # projects, and ``carried`` the published rows its cross-project marts add up with its own.
+    # wrote; None: any may (a whole build). A scoped core (``transforms.scoped_core``) holds the project
+    # rows, themes and yearly funding of the scope's projects, every organisation row, the participations
+    # of the scope's projects and of the organisations it rebuilt (only the scope's have a record hash), and
+    # ``carried`` the published rows its cross-project marts add up with its own.
     scope: Scope | None = None
     carried: Carried | None = None
 
@@ -122,13 +126,12 @@ class Core:
         }
 
     def in_scope(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame``'s rows (keyed by ``project_key``) of the scope's projects and of the keys that are no
-        project's (a VLAIO batch's yearly total, which every publish rewrites); the frame itself when the core
-        is not scoped."""
+        """``frame``'s rows (keyed by ``project_key``) of the scope's projects and of the VLAIO batches (a
+        batch's yearly total, which every publish rewrites); the frame itself when the core is not scoped."""
         if self.scope is None:
             return frame
         keys = frame["project_key"]
-        inside = keys.isin(self.scope.projects) | ~keys.isin(self.projects["project_key"])
+        inside = keys.isin(self.scope.projects) | keys.str.startswith(BATCH_PREFIX)
         return frame if inside.all() else frame[inside.to_numpy()].reset_index(drop=True)
 
 
@@ -192,9 +195,19 @@ class Published:
     projects: dict[str, dict]
     themes: dict[str, list[dict]]
 
+    @classmethod
+    def of_runs(cls, runs: Mapping[str, str]) -> Published:
+        """What the runs alone tell (``to_rebuild``, ``to_taken``, ``removed``): the run of each published
+        project by source id, no row."""
+        return cls({source_id: {"last_run_id": run} for source_id, run in runs.items()}, {})
+
     def to_rebuild(self, staged_runs: list[tuple[str, str]]) -> list[str]:
         """The source ids, of the staged (source id, run id) pairs, whose published row cannot be taken."""
         return [source_id for source_id, run in staged_runs if self._taken(source_id, run) is None]
+
+    def to_taken(self, staged_runs: list[tuple[str, str]]) -> list[str]:
+        """The source ids, of the staged (source id, run id) pairs, whose published row can be taken."""
+        return [source_id for source_id, run in staged_runs if self._taken(source_id, run) is not None]
 
     def removed(self, staged_runs: list[tuple[str, str]]) -> list[str]:
         """The source ids of the published projects no longer staged."""
@@ -612,7 +625,7 @@ def _yearly_funding(
             split = split_evenly(total, years)
         else:
             split = split_pro_rata(total, date(first, 1, 1), date(last, 12, 31))
-        add(f"vlaio:batch-{batch['batch']}", "vlaio_subsidy_eur", split)
+        add(f"{BATCH_PREFIX}{batch['batch']}", "vlaio_subsidy_eur", split)
     years: dict[int, int] = {}  # one int object per year (a new one per row was 9 MB at 60k projects)
     rows = [
         {

@@ -73,7 +73,7 @@ def build_marts(core: Core) -> dict[str, pd.DataFrame]:
         yearly = pd.concat([yearly, core.carried.flemish_yearly], ignore_index=True)
     return {
         "mart_inventory": inventory,
-        "mart_funding_by_year": _funding_by_year(core.projects, core.in_scope(core.yearly_funding)),
+        "mart_funding_by_year": _funding_by_year(projects, core.in_scope(core.yearly_funding)),
         "mart_organisations": _organisations(core),
         "mart_participations": _participations(participations),
         "mart_theme_gaps": _theme_gaps(flemish_inventory, yearly),
@@ -121,6 +121,8 @@ def _funding_by_year(projects: pd.DataFrame, yearly: pd.DataFrame) -> pd.DataFra
 
 def _organisations(core: Core) -> pd.DataFrame:
     relevant = set(core.projects.loc[core.projects["is_industry40"].astype(bool), "project_key"])
+    if core.carried is not None:
+        relevant |= core.carried.industry40
     projects_of: dict[str, set[str]] = {}
     amount_of: dict[str, Decimal] = {}
     columns = ("organisation_key", "project_key", "ec_contribution_eur")

@@ -183,3 +183,10 @@ def published_flemish_industry40(
             read_query(conn, select(core_yearly_funding).where(core_yearly_funding.c.project_key.is_(None)))
         ]
     return projects, pd.concat(yearly, ignore_index=True) if len(yearly) > 1 else yearly[0]
+
+
+def published_industry40(conn: Connection, scope: Collection[str]) -> frozenset[str]:
+    """The keys of the published Industry 4.0 projects outside ``scope``."""
+    inventory = mart_inventory.c
+    query = select(inventory.project_key).where(inventory.is_industry40)
+    return frozenset(key for key in streamed(conn, query).scalars() if key not in scope)

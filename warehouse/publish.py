@@ -147,22 +147,48 @@ def staged_cordis_runs(bind: Engine | Connection) -> list[tuple[str, str]]:
 
 
 def published_cordis_projects(
-    conn: Connection, fingerprint: str, columns: Sequence[str]
+    conn: Connection,
+    fingerprint: str,
+    columns: Sequence[str],
+    source_ids: Sequence[str] | None = None,
 ) -> tuple[dict[str, dict], dict[str, list[dict]]]:
     """The current core rows of the CORDIS projects (``columns`` of ``core_projects``, by source id) and
     their theme rows (by project key), as the last publish wrote them; both empty unless that publish's
     code had ``fingerprint`` (then a row whose ``last_run_id`` is still its staged record's run is the row
-    this code builds from that record: see ``transforms.core.Published``)."""
+    this code builds from that record: see ``transforms.core.Published``). ``source_ids``: of those
+    projects only."""
     if _published_fingerprint(conn) != fingerprint:
         return {}, {}
     current = select(*(core_projects.c[name] for name in columns)).where(
         core_projects.c.is_current, core_projects.c.source == "cordis"
     )
-    projects = {row["source_id"]: row for row in _shared_rows(conn, current)}
-    themes: dict[str, list[dict]] = {}
-    for row in _shared_rows(conn, select(core_project_themes)):
-        themes.setdefault(row["project_key"], []).append(row)
-    return projects, themes
+    theme_rows = select(core_project_themes)
+    if source_ids is None:
+        queries, theme_queries = [current], [theme_rows]
+    else:
+        batches = list(chunks(sorted(source_ids), KEY_CHUNK))
+        queries = [current.where(core_projects.c.source_id.in_(ids)) for ids in batches]
+        theme_queries = [
+            theme_rows.where(core_project_themes.c.project_key.in_([f"cordis:{i}" for i in ids]))
+            for ids in batches
+        ]
+    projects = {row["source_id"]: row for query in queries for row in _shared_rows(conn, query)}
+    found: dict[str, list[dict]] = {}
+    for query in theme_queries:
+        for row in _shared_rows(conn, query):
+            found.setdefault(row["project_key"], []).append(row)
+    return projects, found
+
+
+def published_cordis_runs(conn: Connection, fingerprint: str) -> dict[str, str]:
+    """The run that last staged each current published CORDIS project (by source id); empty unless the last
+    publish's code had ``fingerprint`` (see ``published_cordis_projects``)."""
+    if _published_fingerprint(conn) != fingerprint:
+        return {}
+    current = select(core_projects.c.source_id, core_projects.c.last_run_id).where(
+        core_projects.c.is_current, core_projects.c.source == "cordis"
+    )
+    return {source_id: run for source_id, run in streamed(conn, current)}
 
 
 def published_organisation_keys(conn: Connection) -> dict[str, str]:
@@ -345,9 +371,13 @@ def _projects_to_rewrite(
         unknown.update(key for key in set(frames[table.name]["project_key"].tolist()) if key not in known)
     rewrite |= unknown
     # mart_inventory carries the run that last staged the project, which the record hash leaves out
-    published_run = dict(
-        conn.execute(select(mart_inventory.c.project_key, mart_inventory.c.last_run_id)).all()
-    )
+    runs = select(mart_inventory.c.project_key, mart_inventory.c.last_run_id)
+    if scope is None:
+        published_run = dict(conn.execute(runs).all())
+    else:  # the frame holds the scope's projects only
+        published_run = {}
+        for chunk in chunks(sorted(known), KEY_CHUNK):
+            published_run.update(conn.execute(runs.where(mart_inventory.c.project_key.in_(chunk))).all())
     missing = object()
     for key, run in zip(projects["project_key"].tolist(), projects["last_run_id"].tolist(), strict=True):
         if published_run.get(key, missing) != run:
