@@ -747,10 +747,10 @@ def _scoped_core(
     # the scope's project rows: those rebuilt, and the published ones of the others
     wanted = set(cordis_projects)
     runs = [(source_id, run) for source_id, run in staged_runs if source_id in wanted]
-    kept = [source_id for source_id in published.to_taken(runs)]
-    rows = Published(
-        *publish.published_cordis_projects(conn, fingerprint, PUBLISHED_PROJECT_COLUMNS, kept)
-    ).rows(runs, rebuilt)
+    kept = publish.published_cordis_projects(
+        conn, fingerprint, PUBLISHED_PROJECT_COLUMNS, published.to_taken(runs)
+    )
+    rows = Published(*kept).rows(runs, rebuilt)
     rows.add_vlaio(staged.vlaio_projects)
     inside = night_reads.staged_participations(conn, STAGED_PARTICIPATION_INPUTS, cordis_projects)
     references = night_reads.published_references(conn, scope.projects)
@@ -758,9 +758,10 @@ def _scoped_core(
     keys, members = organisations_to_rebuild(resolution, references, published_keys)
     outside = night_reads.staged_participations(
         conn, OUTSIDE_INPUTS, organisations=members, outside=cordis_projects
-    ).reindex(columns=STAGED_PARTICIPATION_INPUTS)
-    participations = night_reads.in_key_order([inside, outside.astype(object).where(outside.notna(), None)],
-                                              STAGED_PARTICIPATION_INPUTS)  # fmt: skip
+    )
+    participations = night_reads.in_key_order(
+        [inside, night_reads.padded(outside, STAGED_PARTICIPATION_INPUTS)], STAGED_PARTICIPATION_INPUTS
+    )
     del inside, outside
     last = night_reads.last_participations(
         conn, STAGED_PARTICIPATION_INPUTS, lowest_members(resolution, keys)

@@ -163,7 +163,7 @@ def _hash_text(frame: pd.DataFrame, columns: list[str]) -> object:
     return _hashes(frame, columns) if frame.empty else content_hash_text(_hashed(frame, columns))
 
 
-def _hash_new_rows(frame: pd.DataFrame, columns: list[str]) -> None:
+def hash_new_rows(frame: pd.DataFrame, columns: list[str]) -> None:
     """The record hash of every row that has none yet."""
     new = frame["record_hash"].isna().to_numpy()
     if new.all():
@@ -401,12 +401,12 @@ def complete_core(
     (A night's core, of the projects changed since the last publish only: ``transforms.scoped_core``.)"""
     vlaio_organisations = vlaio_or_none(vlaio_organisations)
     resolution = resolve_organisations(cordis_participations, named_organisations(vlaio_organisations))
-    participations = _participations(cordis_participations, vlaio_organisations, resolution)
-    organisations = _organisations(last_records(cordis_participations), participations, resolution)
+    participations = participation_rows(cordis_participations, vlaio_organisations, resolution)
+    organisations = organisation_rows(last_records(cordis_participations), participations, resolution)
 
     projects, themes = project_frames(rows)
-    _add_flemish_region_to_vlaio(participations, organisations)
-    _hash_new_rows(projects, CORE_PROJECT_COLUMNS)  # a published row taken as it is keeps its hash
+    add_flemish_region_to_vlaio(participations, organisations)
+    hash_new_rows(projects, CORE_PROJECT_COLUMNS)  # a published row taken as it is keeps its hash
     organisations["record_hash"] = _hash_text(organisations, CORE_ORGANISATION_COLUMNS)
     participations["record_hash"] = _hash_text(participations, CORE_PARTICIPATION_COLUMNS)
     return Core(
@@ -414,7 +414,7 @@ def complete_core(
         organisations=organisations,
         participations=participations,
         themes=themes,
-        yearly_funding=_yearly_funding(projects, flemish_totals(participations), vlaio_batches),
+        yearly_funding=split_yearly_funding(projects, flemish_totals(participations), vlaio_batches),
         resolution_decisions=resolution.decisions.reindex(columns=DECISION_COLUMNS),
         near_matches=resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
     )
@@ -461,7 +461,7 @@ def hashes_in(frame: pd.DataFrame, columns: list[str], scope: frozenset[str]) ->
     return hashes
 
 
-def _participations(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resolution) -> pd.DataFrame:
+def participation_rows(cordis: pd.DataFrame, vlaio: pd.DataFrame, resolution: Resolution) -> pd.DataFrame:
     """Column by column (a dict per row of 400k participations was the core build's peak memory)."""
     key_of = resolution.key_of
     frames = []
@@ -524,7 +524,7 @@ def lowest_reference(references: Iterable[str]) -> str:
     return min(references, key=lambda ref: (len(ref), ref))
 
 
-def _organisations(
+def organisation_rows(
     by_ref: Mapping[str, dict], participations: pd.DataFrame, resolution: Resolution
 ) -> pd.DataFrame:
     """One row per resolved organisation of ``participations``; attributes from its lowest-PIC CORDIS record
@@ -561,7 +561,7 @@ def _organisations(
     return _frame(rows, CORE_ORGANISATION_COLUMNS)
 
 
-def _add_flemish_region_to_vlaio(participations: pd.DataFrame, organisations: pd.DataFrame) -> None:
+def add_flemish_region_to_vlaio(participations: pd.DataFrame, organisations: pd.DataFrame) -> None:
     """A VLAIO participation takes the region of its resolved organisation (known when it also is a CORDIS
     participant), so the Flemish filter treats both sources the same way."""
     region_of = dict(zip(organisations["organisation_key"], organisations["region"], strict=True))
@@ -586,7 +586,7 @@ def flemish_totals(participations: pd.DataFrame) -> dict[str, tuple[Decimal, int
     return {key: (amount, len(orgs[key])) for key, amount in amounts.items()}
 
 
-def _yearly_funding(
+def split_yearly_funding(
     projects: pd.DataFrame,
     flemish: Mapping[str, tuple[Decimal, int]],
     batches: pd.DataFrame | None,

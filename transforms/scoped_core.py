@@ -12,7 +12,9 @@ night reads:
   organisation whose key is not the published one, and the VLAIO projects (a handful);
 * the organisations to rebuild: those of the scope's participations, before and after, and every
   organisation that shares a key with one of them;
-* the staged participations of the scope's projects and of those organisations,
+* the staged participations of the scope's projects; of those organisations' other participations, what
+  their rows take of them (the key, the name, the EU contribution: ``OUTSIDE_INPUTS``), and the last record
+  of the lowest PIC of each (its attributes),
 
 and takes the published rows of every other project and organisation as they are: their inputs did not
 change, and the same code built them."""
@@ -32,16 +34,16 @@ from transforms.core import (
     Core,
     ProjectRows,
     Scope,
-    _add_flemish_region_to_vlaio,
-    _hash_new_rows,
-    _organisations,
-    _participations,
-    _yearly_funding,
+    add_flemish_region_to_vlaio,
     flemish_totals,
+    hash_new_rows,
     hashes_in,
     last_records,
     lowest_reference,
+    organisation_rows,
+    participation_rows,
     project_frames,
+    split_yearly_funding,
 )
 from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution
 
@@ -121,8 +123,8 @@ def complete_scoped_core(
     participation of the ``lowest_members`` of those keys; ``published_organisations`` the
     current published rows of the other organisations (with their record hash), and ``carried`` the other
     published rows the cross-project marts read."""
-    participations = _participations(cordis_participations, vlaio_organisations, resolution)
-    rebuilt = _organisations(last_records(last), participations, resolution)
+    participations = participation_rows(cordis_participations, vlaio_organisations, resolution)
+    rebuilt = organisation_rows(last_records(last), participations, resolution)
     unexpected = set(rebuilt["organisation_key"]) - rebuilt_keys
     if unexpected:  # a participation of the scope names an organisation not rebuilt: the reads disagree
         raise ValueError(f"organisations rebuilt that were not to be: {sorted(unexpected)[:5]}")
@@ -132,10 +134,10 @@ def complete_scoped_core(
         .sort_values("organisation_key", ignore_index=True)
         .astype(object)
     )
-    _hash_new_rows(organisations, CORE_ORGANISATION_COLUMNS)
+    hash_new_rows(organisations, CORE_ORGANISATION_COLUMNS)
     projects, themes = project_frames(rows)
-    _add_flemish_region_to_vlaio(participations, organisations)
-    _hash_new_rows(projects, CORE_PROJECT_COLUMNS)
+    add_flemish_region_to_vlaio(participations, organisations)
+    hash_new_rows(projects, CORE_PROJECT_COLUMNS)
     participations["record_hash"] = hashes_in(participations, CORE_PARTICIPATION_COLUMNS, scope.projects)
     inside = participations[participations["project_key"].isin(scope.projects)]
     projects_in_scope = projects[projects["project_key"].isin(scope.projects)]
@@ -144,7 +146,7 @@ def complete_scoped_core(
         organisations=organisations,
         participations=participations,
         themes=themes,
-        yearly_funding=_yearly_funding(projects_in_scope, flemish_totals(inside), vlaio_batches),
+        yearly_funding=split_yearly_funding(projects_in_scope, flemish_totals(inside), vlaio_batches),
         resolution_decisions=resolution.decisions.reindex(columns=DECISION_COLUMNS),
         near_matches=resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
         scope=scope,

@@ -111,6 +111,12 @@ def staged_participations(
     return in_key_order(frames, columns)
 
 
+def padded(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with ``columns`` in that order, those it does not hold all None."""
+    missing = {name: None for name in columns if name not in frame.columns}
+    return frame.assign(**missing)[list(columns)].astype(object) if missing else frame[list(columns)]
+
+
 def in_key_order(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     """The rows of ``frames`` (staged participations with ``columns``) as one frame, in natural order of
     the staged participation key (``transforms.frames.key_order``)."""
