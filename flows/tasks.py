@@ -64,7 +64,6 @@ from transforms.core import (
     Scope,
     complete_core,
     named_organisations,
-    vlaio_or_none,
 )
 from transforms.dump_members import (
     KnownJsonProjects,
@@ -759,7 +758,7 @@ def _scoped_core(
     outside = night_reads.staged_participations(
         conn, OUTSIDE_INPUTS, organisations=members, outside=cordis_projects
     )
-    participations = night_reads.in_key_order(
+    participations = night_reads.combined(
         [inside, night_reads.padded(outside, STAGED_PARTICIPATION_INPUTS)], STAGED_PARTICIPATION_INPUTS
     )
     del inside, outside
@@ -778,7 +777,7 @@ def _scoped_core(
         resolution,
         participations,
         last,
-        vlaio_or_none(staged.vlaio_organisations),
+        staged.vlaio_organisations,
         _batches(staged),
         scope,
         keys,

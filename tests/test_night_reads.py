@@ -85,7 +85,7 @@ def test_the_staged_participations_of_projects_and_organisations_are_the_whole_r
     wanted = whole["project_source_id"].isin(projects) | (
         whole["organisation_id"].isin([*organisations, "77"]) & ~whole["project_source_id"].isin(projects)
     )
-    both = night_reads.in_key_order([outside, inside], STAGED_PARTICIPATION_INPUTS)
+    both = night_reads.combined([outside, inside], STAGED_PARTICIPATION_INPUTS)
     pd.testing.assert_frame_equal(both, whole[wanted].reset_index(drop=True))
     assert not both.duplicated(list(STAGED_PARTICIPATION_KEY)).any()
 

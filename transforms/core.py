@@ -381,9 +381,14 @@ def build_core(
     rows = ProjectRows()
     rows.add_cordis(cordis_projects)
     rows.add_vlaio(vlaio_projects)
-    key = [column_list(cordis_participations, name) for name in STAGED_PARTICIPATION_KEY]
-    cordis_participations = cordis_participations.take(key_order(key)).reset_index(drop=True)
+    cordis_participations = in_participation_order(cordis_participations)
     return complete_core(rows, cordis_participations, vlaio_organisations, vlaio_batches)
+
+
+def in_participation_order(staged: pd.DataFrame) -> pd.DataFrame:
+    """Staged CORDIS participations in natural order of ``STAGED_PARTICIPATION_KEY`` (see ``complete_core``)."""
+    key = [column_list(staged, name) for name in STAGED_PARTICIPATION_KEY]
+    return staged.take(key_order(key)).reset_index(drop=True)
 
 
 def complete_core(

@@ -13,8 +13,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.engine import Connection
 
-from transforms.core import STAGED_PARTICIPATION_KEY
-from transforms.frames import key_order
+from transforms.core import in_participation_order
 from warehouse.bulk import chunks, streamed
 from warehouse.publish import read_query
 from warehouse.schema import (
@@ -53,7 +52,7 @@ def first_participations(conn: Connection, columns: Sequence[str]) -> pd.DataFra
     order of ``transforms.core.STAGED_PARTICIPATION_KEY``, the rows in that order: what
     ``transforms.organisations.resolve_organisations`` reads of all of them. Only where
     ``sql_natural_order``."""
-    return in_key_order([read_query(conn, _one_per_organisation(conn, columns, last=False))], columns)
+    return combined([read_query(conn, _one_per_organisation(conn, columns, last=False))], columns)
 
 
 def last_participations(
@@ -68,7 +67,7 @@ def last_participations(
                    amounts=True)
         for chunk in chunks(sorted(organisations), IN_CHUNK)
     ]  # fmt: skip
-    return in_key_order(frames, columns)
+    return combined(frames, columns)
 
 
 def _one_per_organisation(conn: Connection, columns: Sequence[str], last: bool, where=None) -> Select:
@@ -97,7 +96,7 @@ def staged_participations(
 ) -> pd.DataFrame:
     """The staged CORDIS participations (``columns``, which hold the key; money as Decimal) of ``projects``
     (source ids), and of ``organisations`` (organisation ids) in the projects not among ``outside``, each
-    once, in natural key order (``in_key_order``)."""
+    once, in natural key order (``combined``)."""
     parts = stg_cordis__participations
     selected = select(*(parts.c[name] for name in columns))
     frames = [
@@ -108,7 +107,7 @@ def staged_participations(
     for chunk in chunks(sorted(organisations), IN_CHUNK):
         frame = read_query(conn, selected.where(parts.c.organisation_id.in_(chunk)), amounts=True)
         frames.append(frame[~frame["project_source_id"].isin(skip)] if skip else frame)
-    return in_key_order(frames, columns)
+    return combined(frames, columns)
 
 
 def padded(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -117,15 +116,13 @@ def padded(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return frame.assign(**missing)[list(columns)].astype(object) if missing else frame[list(columns)]
 
 
-def in_key_order(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+def combined(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     """The rows of ``frames`` (staged participations with ``columns``) as one frame, in natural order of
-    the staged participation key (``transforms.frames.key_order``)."""
+    the staged participation key (``transforms.core.in_participation_order``)."""
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return pd.DataFrame(columns=list(columns), dtype=object)
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    positions = key_order([frame[name].tolist() for name in STAGED_PARTICIPATION_KEY])
-    return frame.take(positions).reset_index(drop=True)
+    return in_participation_order(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
 
 
 def projects_of_organisations(conn: Connection, organisations: Collection[str]) -> set[str]:
@@ -185,9 +182,9 @@ def published_flemish_industry40(
         for chunk in chunks(sorted(keys), IN_CHUNK)
     ]
     if not yearly:
-        yearly = [
-            read_query(conn, select(core_yearly_funding).where(core_yearly_funding.c.project_key.is_(None)))
-        ]
+        return projects, pd.DataFrame(
+            columns=[column.name for column in core_yearly_funding.columns], dtype=object
+        )
     return projects, pd.concat(yearly, ignore_index=True) if len(yearly) > 1 else yearly[0]
 
 
