@@ -76,7 +76,7 @@ from transforms.dump_members import (
     unchanged_members,
 )
 from transforms.marts import build_marts
-from transforms.organisations import resolve_organisations
+from transforms.organisations import Resolution, resolution_inputs, resolve_organisations
 from transforms.scoped_core import (
     OUTSIDE_INPUTS,
     complete_scoped_core,
@@ -84,6 +84,7 @@ from transforms.scoped_core import (
     moved_organisations,
     night_scope,
     organisations_to_rebuild,
+    same_resolution_inputs,
 )
 from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
 from transforms.vlaio import stage_projects as stage_vlaio_projects
@@ -735,11 +736,13 @@ def _scoped_core(
         conn, STAGED_PROJECT_INPUTS, STAGED_PARTICIPATION_INPUTS, cordis_projects=False,
         cordis_participations=False,
     )  # fmt: skip
-    first = night_reads.first_participations(conn, FIRST_PARTICIPATION_INPUTS)
-    resolution = resolve_organisations(first, named_organisations(staged.vlaio_organisations))
-    del first
-    published_keys = publish.published_organisation_keys(conn)
-    moved = night_reads.projects_of_organisations(conn, moved_organisations(resolution, published_keys))
+    resolution, inputs = _night_resolution(conn, changed, named_organisations(staged.vlaio_organisations))
+    if inputs is None:  # the published resolution, kept: no organisation moved
+        published_keys = resolution.key_of
+        moved: set[str] = set()
+    else:
+        published_keys = publish.published_organisation_keys(conn)
+        moved = night_reads.projects_of_organisations(conn, moved_organisations(resolution, published_keys))
     vlaio_projects = [f"vlaio:{source_id}" for source_id in staged.vlaio_projects.get("source_id", [])]
     scope = night_scope(changed, moved, vlaio_projects)
     cordis_projects = [key[len("cordis:") :] for key in scope.projects if key.startswith("cordis:")]
@@ -783,7 +786,28 @@ def _scoped_core(
         keys,
         night_reads.published_organisations(conn, CORE_ORGANISATION_COLUMNS, keys),
         carried,
+        inputs,
     )
+
+
+def _night_resolution(
+    conn: Connection, changed: Scope, named: pd.DataFrame
+) -> tuple[Resolution, pd.DataFrame | None]:
+    """The resolution of organisations of a night, and what it read (``resolution_inputs``): the published
+    one (inputs None) when the organisations' first participations and the organisations known by ``named``
+    are what it read (``transforms.scoped_core.same_resolution_inputs``); else every organisation's first
+    participation resolved again. Only the first participations of the organisations in the projects
+    ``changed`` since the publish, now and as published, can differ."""
+    source_ids = [key[len("cordis:") :] for key in changed.projects if key.startswith("cordis:")]
+    if night_reads.resolution_inputs_kept(conn):
+        touched = night_reads.organisations_in_projects(conn, source_ids)
+        touched |= night_reads.first_published_in_projects(conn, source_ids)
+        published_firsts, published_named = night_reads.published_resolution_inputs(conn, touched)
+        firsts = night_reads.first_participations(conn, FIRST_PARTICIPATION_INPUTS, touched)
+        if same_resolution_inputs(firsts, published_firsts, named, published_named):
+            return Resolution(key_of=publish.published_organisation_keys(conn)), None
+    first = night_reads.first_participations(conn, FIRST_PARTICIPATION_INPUTS)
+    return resolve_organisations(first, named), resolution_inputs(first, named)
 
 
 @task(cache_policy=NO_CACHE)

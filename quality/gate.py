@@ -90,7 +90,11 @@ def validate_core(frames: Frames) -> list[GateResult]:
 
     ``core_participations`` needs ``core_projects`` and ``core_organisations`` (referential integrity),
     ``core_yearly_funding`` needs ``core_projects`` (sums against the totals)."""
-    _known(frames, CORE_SUITES, allowed=("core_project_themes", "org_resolution", "org_near_matches"))
+    _known(
+        frames,
+        CORE_SUITES,
+        allowed=("core_project_themes", "org_resolution", "org_near_matches", "org_resolution_inputs"),
+    )
     present = {name: frame for name, frame in frames.items() if frame is not None}
     derived: dict[str, pd.DataFrame] = {}
     for name in ("core_projects", "core_organisations"):

@@ -17,7 +17,13 @@ from inventory.interning import prefixed
 from transforms.frames import column_list, key_order, natural_key
 from transforms.funding import split_evenly, split_pro_rata
 from transforms.industry40 import TEXT_FIELDS, load_rules, matches
-from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution, resolve_organisations
+from transforms.organisations import (
+    DECISION_COLUMNS,
+    NEAR_MATCH_COLUMNS,
+    Resolution,
+    resolution_inputs,
+    resolve_organisations,
+)
 from transforms.regions import FLANDERS
 from transforms.values import content_hash_text, content_hashes
 
@@ -101,8 +107,12 @@ class Core:
     participations: pd.DataFrame
     themes: pd.DataFrame
     yearly_funding: pd.DataFrame
-    resolution_decisions: pd.DataFrame
-    near_matches: pd.DataFrame
+    # the resolution of organisations, and what it read (``transforms.organisations.resolution_inputs``);
+    # all three None in a scoped core whose organisations' first participations are the ones the published
+    # resolution read: that resolution is kept, its tables as they are
+    resolution_decisions: pd.DataFrame | None
+    near_matches: pd.DataFrame | None
+    resolution_inputs: pd.DataFrame | None
     # the projects whose core project and participation rows may differ from the ones the last publish
     # wrote; None: any may (a whole build). A scoped core (``transforms.scoped_core``) holds the project
     # rows, themes and yearly funding of the scope's projects, every organisation row, the participations
@@ -111,19 +121,34 @@ class Core:
     scope: Scope | None = None
     carried: Carried | None = None
 
+    def __post_init__(self) -> None:
+        resolution = (self.resolution_decisions, self.near_matches, self.resolution_inputs)
+        kept = [frame is None for frame in resolution]
+        if any(kept) and (not all(kept) or self.scope is None):
+            raise ValueError("only a scoped core keeps the published resolution, and then all of its tables")
+
+    @property
+    def keeps_resolution(self) -> bool:
+        """The published resolution of organisations is kept (a scoped core's: see the fields)."""
+        return self.resolution_decisions is None
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by warehouse table name, as gate 2 checks them and the publish writes them: of a scoped
         core, the per-project tables (participations, themes, yearly funding) hold the rows of the scope's
-        projects only (``in_scope``); every other project's rows are the published ones."""
-        return {
+        projects only (``in_scope``); every other project's rows are the published ones. The resolution's
+        tables are left out when the published ones are kept (``keeps_resolution``)."""
+        tables = {
             "core_projects": self.projects,
             "core_organisations": self.organisations,
             "core_participations": self.in_scope(self.participations),
             "core_project_themes": self.in_scope(self.themes),
             "core_yearly_funding": self.in_scope(self.yearly_funding),
-            "org_resolution": self.resolution_decisions,
-            "org_near_matches": self.near_matches,
         }
+        if not self.keeps_resolution:
+            tables["org_resolution"] = self.resolution_decisions
+            tables["org_near_matches"] = self.near_matches
+            tables["org_resolution_inputs"] = self.resolution_inputs
+        return tables
 
     def in_scope(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame``'s rows (keyed by ``project_key``) of the scope's projects and of the VLAIO batches (a
@@ -405,7 +430,9 @@ def complete_core(
     order of their source and id here. Takes the rows over: their lists are emptied once in the frame.
     (A night's core, of the projects changed since the last publish only: ``transforms.scoped_core``.)"""
     vlaio_organisations = vlaio_or_none(vlaio_organisations)
-    resolution = resolve_organisations(cordis_participations, named_organisations(vlaio_organisations))
+    named = named_organisations(vlaio_organisations)
+    resolution = resolve_organisations(cordis_participations, named)
+    inputs = resolution_inputs(cordis_participations, named)
     participations = participation_rows(cordis_participations, vlaio_organisations, resolution)
     organisations = organisation_rows(last_records(cordis_participations), participations, resolution)
 
@@ -422,6 +449,7 @@ def complete_core(
         yearly_funding=split_yearly_funding(projects, flemish_totals(participations), vlaio_batches),
         resolution_decisions=resolution.decisions.reindex(columns=DECISION_COLUMNS),
         near_matches=resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
+        resolution_inputs=inputs,
     )
 
 

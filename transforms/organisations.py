@@ -38,6 +38,23 @@ MAX_BLOCK = 200
 
 DECISION_COLUMNS = ["source", "source_ref", "source_name", "organisation_key", "rule", "matched_on"]
 NEAR_MATCH_COLUMNS = ["organisation_key_a", "name_a", "organisation_key_b", "name_b", "similarity"]
+# what resolve_organisations reads, one row per organisation in the order it reads them
+INPUT_COLUMNS = [
+    "source", "source_ref", "input_order", "project_source_id", "role", "order_no", "name", "vat_number",
+    "country",
+]  # fmt: skip
+# of them, what a CORDIS organisation's first staged participation gives (its key and what is resolved on)
+CORDIS_INPUT_COLUMNS = [
+    "source_ref",
+    "project_source_id",
+    "role",
+    "order_no",
+    "name",
+    "vat_number",
+    "country",
+]
+# and what an organisation known by name gives
+NAMED_INPUT_COLUMNS = ["source", "source_ref", "name", "country"]
 
 
 def normalise_name(name: str | None) -> str:
@@ -194,6 +211,34 @@ def name_blocks(decisions: pd.DataFrame) -> list[list[tuple[str, str, str]]]:
         if normalised:
             blocks.setdefault(normalised.split(" ", 1)[0], []).append((key, normalised, name))
     return [block for block in blocks.values() if len(block) <= MAX_BLOCK]
+
+
+def resolution_inputs(cordis_firsts: pd.DataFrame, named_orgs: pd.DataFrame) -> pd.DataFrame:
+    """What ``resolve_organisations`` reads of ``cordis_firsts`` (each CORDIS organisation's first staged
+    participation, with its key ``project_source_id``, ``role``, ``order_no``, in the order given) and
+    ``named_orgs``, as ``INPUT_COLUMNS``: the same inputs, in the same order, resolve the same way."""
+    firsts = cordis_firsts.drop_duplicates("organisation_id")
+    cordis = pd.DataFrame(
+        {
+            "source": "cordis",
+            "source_ref": [str(ref) for ref in firsts["organisation_id"].tolist()],
+            **{name: firsts[name].tolist() for name in CORDIS_INPUT_COLUMNS[1:]},
+        },
+        dtype=object,
+    )
+    named = pd.DataFrame(
+        {
+            "source": named_orgs["source"].tolist(),
+            "source_ref": [str(ref) for ref in named_orgs["source_ref"].tolist()],
+            "name": named_orgs["name"].tolist(),
+            "country": named_orgs["country"].tolist(),
+        },
+        columns=INPUT_COLUMNS,
+        dtype=object,
+    )
+    frame = pd.concat([cordis.reindex(columns=INPUT_COLUMNS), named], ignore_index=True)
+    frame["input_order"] = list(range(len(frame)))
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def _near_matches(decisions: pd.DataFrame) -> pd.DataFrame:

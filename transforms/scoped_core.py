@@ -45,7 +45,13 @@ from transforms.core import (
     project_frames,
     split_yearly_funding,
 )
-from transforms.organisations import DECISION_COLUMNS, NEAR_MATCH_COLUMNS, Resolution
+from transforms.organisations import (
+    CORDIS_INPUT_COLUMNS,
+    DECISION_COLUMNS,
+    NAMED_INPUT_COLUMNS,
+    NEAR_MATCH_COLUMNS,
+    Resolution,
+)
 
 CORDIS = "cordis:"
 # what a night reads of the staged participations of a rebuilt organisation in a project outside its scope:
@@ -54,12 +60,38 @@ CORDIS = "cordis:"
 OUTSIDE_INPUTS = [*STAGED_PARTICIPATION_KEY, "name", "ec_contribution_eur"]
 
 
-def moved_organisations(resolution: Resolution, published_keys: Mapping[str, str]) -> set[str]:
-    """The CORDIS organisation ids whose key is not the published one (new ones included)."""
+def same_resolution_inputs(
+    firsts: pd.DataFrame, published_firsts: pd.DataFrame, named: pd.DataFrame, published_named: pd.DataFrame
+) -> bool:
+    """True when the resolution of organisations reads what the published one read, so it would resolve
+    them the same way: ``firsts`` the first staged participation (``FIRST_PARTICIPATION_INPUTS``) of every
+    organisation whose first participation may have changed since the publish (those with a participation in
+    a project staged again, and those whose published first one was in a project staged again or gone),
+    ``published_firsts`` what the publish's resolution read for those organisations (``CORDIS_INPUT_COLUMNS``
+    of ``resolution_inputs``); ``named`` the organisations known by name (``named_organisations``) and
+    ``published_named`` the published ones (``NAMED_INPUT_COLUMNS``), in input order. Every other
+    organisation's first participation is in a project not staged again since: the published one."""
+
+    def cordis_rows(frame: pd.DataFrame, ref: str) -> set[tuple]:
+        columns = [ref, *CORDIS_INPUT_COLUMNS[1:]]
+        return set(zip(*([str(value) for value in frame[ref].tolist()] if name == ref else frame[name].tolist()
+                         for name in columns), strict=True))  # fmt: skip
+
+    def named_rows(frame: pd.DataFrame) -> list[tuple]:
+        return list(zip(*(frame[name].tolist() for name in NAMED_INPUT_COLUMNS), strict=True))
+
+    return cordis_rows(firsts, "organisation_id") == cordis_rows(
+        published_firsts, "source_ref"
+    ) and named_rows(named) == named_rows(published_named)
+
+
+def moved_organisations(resolution: Resolution, published_keys: Mapping[tuple[str, str], str]) -> set[str]:
+    """The CORDIS organisation ids whose key is not the published one (new ones included);
+    ``published_keys`` as ``resolution.key_of`` holds them."""
     return {
         ref
         for (source, ref), key in resolution.key_of.items()
-        if source == "cordis" and published_keys.get(ref) != key
+        if source == "cordis" and published_keys.get((source, ref)) != key
     }
 
 
@@ -73,20 +105,23 @@ def night_scope(changed: Scope, moved_projects: Collection[str], vlaio_projects:
 
 
 def organisations_to_rebuild(
-    resolution: Resolution, references: Collection[str], published_keys: Mapping[str, str]
+    resolution: Resolution, references: Collection[str], published_keys: Mapping[tuple[str, str], str]
 ) -> tuple[set[str], set[str]]:
     """The organisation keys whose rows a night rebuilds, and the CORDIS organisation ids whose staged
     participations it reads for them. ``references``: the organisation references (``cordis:ID``,
-    ``vlaio:NAME``) of the scope's participations, the published ones and the staged ones. The keys are
-    those references' keys, now and as published, and the keys of the organisations known by name (VLAIO);
-    the ids are every CORDIS id resolved to one of those keys."""
+    ``vlaio:NAME``) of the scope's participations, the published ones and the staged ones;
+    ``published_keys``: the published key of each (source, reference). The keys are those references' keys,
+    now and as published, and the keys of the organisations known by name (VLAIO), now and as published (a
+    name no longer given leaves its organisation without participations: its rows go); the ids are every
+    CORDIS id resolved to one of those keys."""
     key_of = resolution.key_of
     keys = {key for (source, _), key in key_of.items() if source != "cordis"}
+    keys |= {key for (source, _), key in published_keys.items() if source != "cordis"}
     for reference in references:
         if reference.startswith(CORDIS):
-            ref = reference[len(CORDIS) :]
-            if ("cordis", ref) in key_of:
-                keys.add(key_of[("cordis", ref)])
+            ref = ("cordis", reference[len(CORDIS) :])
+            if ref in key_of:
+                keys.add(key_of[ref])
             if ref in published_keys:
                 keys.add(published_keys[ref])
     members = {ref for (source, ref), key in key_of.items() if source == "cordis" and key in keys}
@@ -114,6 +149,7 @@ def complete_scoped_core(
     rebuilt_keys: set[str],
     published_organisations: pd.DataFrame,
     carried: Carried,
+    inputs: pd.DataFrame | None,
 ) -> Core:
     """The core of a night (see the module): ``rows`` every staged project's (``transforms.core.Published``),
     ``resolution`` of every organisation's first staged participation, ``cordis_participations`` the staged
@@ -122,7 +158,9 @@ def complete_scoped_core(
     their key, organisation name and EU contribution are read: ``OUTSIDE_INPUTS``), ``last`` the last staged
     participation of the ``lowest_members`` of those keys; ``published_organisations`` the
     current published rows of the other organisations (with their record hash), and ``carried`` the other
-    published rows the cross-project marts read."""
+    published rows the cross-project marts read. ``inputs``: what ``resolution`` read
+    (``transforms.organisations.resolution_inputs``); None when it is the published resolution, kept
+    (``same_resolution_inputs``)."""
     participations = participation_rows(cordis_participations, vlaio_organisations, resolution)
     rebuilt = organisation_rows(last_records(last), participations, resolution)
     unexpected = set(rebuilt["organisation_key"]) - rebuilt_keys
@@ -147,8 +185,11 @@ def complete_scoped_core(
         participations=participations,
         themes=themes,
         yearly_funding=split_yearly_funding(projects_in_scope, flemish_totals(inside), vlaio_batches),
-        resolution_decisions=resolution.decisions.reindex(columns=DECISION_COLUMNS),
-        near_matches=resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
+        resolution_decisions=None
+        if inputs is None
+        else resolution.decisions.reindex(columns=DECISION_COLUMNS),
+        near_matches=None if inputs is None else resolution.near_matches.reindex(columns=NEAR_MATCH_COLUMNS),
+        resolution_inputs=inputs,
         scope=scope,
         carried=carried,
     )
@@ -161,4 +202,5 @@ __all__ = [
     "moved_organisations",
     "night_scope",
     "organisations_to_rebuild",
+    "same_resolution_inputs",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.engine import Connection
 
 from transforms.core import in_participation_order
+from transforms.organisations import CORDIS_INPUT_COLUMNS, NAMED_INPUT_COLUMNS
 from warehouse.bulk import chunks, streamed
 from warehouse.publish import read_query
 from warehouse.schema import (
@@ -22,6 +23,8 @@ from warehouse.schema import (
     core_yearly_funding,
     mart_inventory,
     mart_organisations,
+    org_resolution,
+    org_resolution_inputs,
     stg_cordis__participations,
 )
 
@@ -47,12 +50,23 @@ def sql_natural_order(conn: Connection) -> bool:
     return not conn.execute(bad).scalar_one()
 
 
-def first_participations(conn: Connection, columns: Sequence[str]) -> pd.DataFrame:
+def first_participations(
+    conn: Connection, columns: Sequence[str], organisations: Collection[str] | None = None
+) -> pd.DataFrame:
     """Each CORDIS organisation's first staged participation (``columns``, which hold the key) in natural
     order of ``transforms.core.STAGED_PARTICIPATION_KEY``, the rows in that order: what
-    ``transforms.organisations.resolve_organisations`` reads of all of them. Only where
-    ``sql_natural_order``."""
-    return combined([read_query(conn, _one_per_organisation(conn, columns, last=False))], columns)
+    ``transforms.organisations.resolve_organisations`` reads of all of them; of ``organisations`` (ids) only,
+    when given. Only where ``sql_natural_order``."""
+    if organisations is None:
+        return combined([read_query(conn, _one_per_organisation(conn, columns, last=False))], columns)
+    parts = stg_cordis__participations.c
+    frames = [
+        read_query(
+            conn, _one_per_organisation(conn, columns, last=False, where=parts.organisation_id.in_(chunk))
+        )
+        for chunk in chunks(sorted(organisations), IN_CHUNK)
+    ]
+    return combined(frames, columns)
 
 
 def last_participations(
@@ -133,6 +147,58 @@ def projects_of_organisations(conn: Connection, organisations: Collection[str]) 
         query = select(parts.project_source_id).where(parts.organisation_id.in_(chunk)).distinct()
         found.update(streamed(conn, query).scalars())
     return found
+
+
+def organisations_in_projects(conn: Connection, source_ids: Collection[str]) -> set[str]:
+    """The ids of the CORDIS organisations with a staged participation in one of the projects
+    ``source_ids``."""
+    parts = stg_cordis__participations.c
+    found: set[str] = set()
+    for chunk in chunks(sorted(source_ids), IN_CHUNK):
+        query = select(parts.organisation_id).where(parts.project_source_id.in_(chunk)).distinct()
+        found.update(streamed(conn, query).scalars())
+    return found
+
+
+def first_published_in_projects(conn: Connection, source_ids: Collection[str]) -> set[str]:
+    """The ids of the CORDIS organisations whose first staged participation, as the published resolution
+    read it (``org_resolution_inputs``), was in one of the projects ``source_ids``."""
+    inputs = org_resolution_inputs.c
+    found: set[str] = set()
+    for chunk in chunks(sorted(source_ids), IN_CHUNK):
+        query = select(inputs.source_ref).where(
+            inputs.source == "cordis", inputs.project_source_id.in_(chunk)
+        )
+        found.update(streamed(conn, query).scalars())
+    return found
+
+
+def resolution_inputs_kept(conn: Connection) -> bool:
+    """True when ``org_resolution_inputs`` holds what the published resolution read: a row for each of its
+    decisions, by source (a warehouse published before the table existed holds none)."""
+    counts = [
+        dict(conn.execute(select(table.c.source, func.count()).group_by(table.c.source)).all())
+        for table in (org_resolution, org_resolution_inputs)
+    ]
+    return bool(counts[0]) and counts[0] == counts[1]
+
+
+def published_resolution_inputs(
+    conn: Connection, organisations: Collection[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the published resolution read (``org_resolution_inputs``) of the CORDIS ``organisations`` (ids),
+    and of every organisation known by name, in input order."""
+    inputs = org_resolution_inputs.c
+    columns = [inputs[name] for name in CORDIS_INPUT_COLUMNS]
+    cordis = [
+        read_query(conn, select(*columns).where(inputs.source == "cordis", inputs.source_ref.in_(chunk)))
+        for chunk in chunks(sorted(organisations), IN_CHUNK)
+    ]
+    named = select(*(inputs[name] for name in NAMED_INPUT_COLUMNS)).where(inputs.source != "cordis")
+    return (
+        pd.concat(cordis, ignore_index=True) if cordis else pd.DataFrame(columns=CORDIS_INPUT_COLUMNS),
+        read_query(conn, named.order_by(inputs.input_order)),
+    )
 
 
 def published_references(conn: Connection, project_keys: Collection[str]) -> set[str]:

@@ -41,6 +41,7 @@ from warehouse.schema import (
     metadata,
     org_near_matches,
     org_resolution,
+    org_resolution_inputs,
     publish_state,
     stg_cordis__participations,
     stg_cordis__projects,
@@ -75,7 +76,9 @@ PER_PROJECT_TABLES = (
     mart_participations,
     mart_nl_cooperation,
 )
-WHOLE_TABLES = (org_resolution, org_near_matches, mart_organisations, mart_theme_gaps)
+WHOLE_TABLES = (org_resolution, org_near_matches, org_resolution_inputs, mart_organisations, mart_theme_gaps)
+# a scoped core may keep the published resolution of organisations (``Core.keeps_resolution``): these stay
+RESOLUTION_TABLES = frozenset({"org_resolution", "org_near_matches", "org_resolution_inputs"})
 STATE = "inventory"
 # past this share of the projects, deleting and inserting by project costs more than rewriting the table
 MAX_REWRITTEN_SHARE = 0.2
@@ -191,12 +194,12 @@ def published_cordis_runs(conn: Connection, fingerprint: str) -> dict[str, str]:
     return {source_id: run for source_id, run in streamed(conn, current)}
 
 
-def published_organisation_keys(conn: Connection) -> dict[str, str]:
-    """The published organisation key of every CORDIS organisation id (``org_resolution``)."""
-    query = select(org_resolution.c.source_ref, org_resolution.c.organisation_key).where(
-        org_resolution.c.source == "cordis"
-    )
-    return {ref: key for ref, key in streamed(conn, query)}
+def published_organisation_keys(conn: Connection) -> dict[tuple[str, str], str]:
+    """The published organisation key of every (source, source reference) (``org_resolution``), as
+    ``transforms.organisations.Resolution.key_of`` holds them."""
+    decisions = org_resolution.c
+    query = select(decisions.source, decisions.source_ref, decisions.organisation_key)
+    return {(source, ref): key for source, ref, key in streamed(conn, query)}
 
 
 def changed_since_publish(conn: Connection, restaged: Iterable[str], removed: Iterable[str]) -> Scope:
@@ -443,8 +446,10 @@ def publish(
     atomically.
 
     ``core`` maps core table names to frames (core_projects, core_organisations, core_participations,
-    core_project_themes, core_yearly_funding, org_resolution, org_near_matches). ``fingerprint``: of the code
-    that built the frames (``transforms.build_version``); without one every derived table is rewritten.
+    core_project_themes, core_yearly_funding, org_resolution, org_near_matches, org_resolution_inputs; a
+    scoped core may leave the last three out, keeping the published ones: ``RESOLUTION_TABLES``).
+    ``fingerprint``: of the code that built the frames (``transforms.build_version``); without one every
+    derived table is rewritten.
     ``scope``: the projects whose core project and participation rows may differ from the published ones
     (``transforms.core.Core.scope``); only theirs are compared and written, and the frames of the
     per-project tables (``PER_PROJECT_TABLES``) hold their rows only (``Core.tables``). It holds only over the
@@ -476,7 +481,10 @@ def publish(
                 else _rewrite_projects(conn, table, frame, projects, whole=scope is None)
             )
         for table in WHOLE_TABLES:
-            rewritten[table.name] = _replace(conn, table, frames[table.name])
+            if table.name in frames:
+                rewritten[table.name] = _replace(conn, table, frames[table.name])
+            elif scope is None or table.name not in RESOLUTION_TABLES:
+                raise ValueError(f"no rows to publish for {table.name}")
         _record_state(conn, fingerprint, run_id, now)
     return PublishResult(
         history_rows=history,

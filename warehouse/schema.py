@@ -433,6 +433,26 @@ org_near_matches = Table(
     comment="Close but unmerged organisation names, for a person to decide",
 )
 
+org_resolution_inputs = Table(
+    "org_resolution_inputs",
+    metadata,
+    Column(
+        "source", String(20), nullable=False, comment="cordis, or the source of an organisation known by name"
+    ),
+    Column("source_ref", String(250), nullable=False, comment="The CORDIS organisationID, or project/name"),
+    Column("input_order", Integer, nullable=False, comment="Its place in the resolution's input, from 0"),
+    Column("project_source_id", String(40), comment="CORDIS: the project of its first staged participation"),
+    Column("role", String(40), comment="CORDIS: the role of that participation"),
+    Column("order_no", Integer, comment="CORDIS: the order of that participation"),
+    Column("name", Text),
+    Column("vat_number", String(60)),
+    Column("country", String(20)),
+    PrimaryKeyConstraint("source", "source_ref"),
+    comment="What the published resolution of organisations read (written in the publish's transaction): each "
+    "CORDIS organisation's first staged participation in natural key order, then the organisations known by "
+    "name. A night whose organisations' first participations are all these keeps the published resolution",
+)
+
 publish_state = Table(
     "publish_state",
     metadata,
