@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -63,7 +63,9 @@ from transforms.core import (
     Published,
     Scope,
     complete_core,
+    last_records,
     named_organisations,
+    participation_rows,
 )
 from transforms.dump_members import (
     KnownJsonProjects,
@@ -78,12 +80,18 @@ from transforms.dump_members import (
 from transforms.marts import build_marts
 from transforms.organisations import Resolution, resolution_inputs, resolve_organisations
 from transforms.scoped_core import (
+    ORGANISATION_INPUTS,
     OUTSIDE_INPUTS,
     complete_scoped_core,
+    industry40_changed,
     lowest_members,
+    members,
     moved_organisations,
+    named_keys,
     night_scope,
-    organisations_to_rebuild,
+    other_attributes,
+    other_participations,
+    participation_keys,
     same_resolution_inputs,
 )
 from transforms.vlaio import reference_only, stage_organisations, stage_pages, stage_skips
@@ -755,25 +763,24 @@ def _scoped_core(
     rows = Published(*kept).rows(runs, rebuilt)
     rows.add_vlaio(staged.vlaio_projects)
     inside = night_reads.staged_participations(conn, STAGED_PARTICIPATION_INPUTS, cordis_projects)
-    references = night_reads.published_references(conn, scope.projects)
-    references.update(f"cordis:{ref}" for ref in inside["organisation_id"].tolist())
-    keys, members = organisations_to_rebuild(resolution, references, published_keys)
+    industry40 = night_reads.published_industry40(conn)
+    keys, last, organisations = _organisations_to_rebuild(
+        conn, resolution, published_keys, scope, participation_rows(inside, staged.vlaio_organisations, resolution),
+        industry40_changed(rows, scope, industry40),
+    )  # fmt: skip
     outside = night_reads.staged_participations(
-        conn, OUTSIDE_INPUTS, organisations=members, outside=cordis_projects
+        conn, OUTSIDE_INPUTS, organisations=members(resolution, keys), outside=cordis_projects
     )
     participations = night_reads.combined(
         [inside, night_reads.padded(outside, STAGED_PARTICIPATION_INPUTS)], STAGED_PARTICIPATION_INPUTS
     )
     del inside, outside
-    last = night_reads.last_participations(
-        conn, STAGED_PARTICIPATION_INPUTS, lowest_members(resolution, keys)
-    )
     flemish_inventory, flemish_yearly = night_reads.published_flemish_industry40(conn, scope.projects)
     carried = Carried(
         organisation_marts=night_reads.published_organisation_marts(conn, keys),
         flemish_inventory=flemish_inventory,
         flemish_yearly=flemish_yearly,
-        industry40=night_reads.published_industry40(conn, scope.projects),
+        industry40=frozenset(key for key in industry40 if key not in scope.projects),
     )
     return complete_scoped_core(
         rows,
@@ -784,10 +791,40 @@ def _scoped_core(
         _batches(staged),
         scope,
         keys,
-        night_reads.published_organisations(conn, CORE_ORGANISATION_COLUMNS, keys),
+        organisations[~organisations["organisation_key"].isin(keys)],
         carried,
         inputs,
     )
+
+
+def _organisations_to_rebuild(
+    conn: Connection,
+    resolution: Resolution,
+    published_keys: Mapping[tuple[str, str], str],
+    scope: Scope,
+    now: pd.DataFrame,
+    industry40: set[str],
+) -> tuple[set[str], pd.DataFrame, pd.DataFrame]:
+    """The keys of the organisations whose rows may differ from the published ones, the last staged
+    participation of their lowest PICs (``transforms.scoped_core.lowest_members``), and every current
+    published organisation row. ``now``: the scope's participation rows; ``industry40``: the scope's
+    projects whose Industry 4.0 flag changed.
+
+    An organisation's row and mart row read its participations, the Industry 4.0 flag of their projects and
+    the last record of its lowest PIC; the ones outside the scope are as published. So only the organisations
+    of the scope's participations, now and as published, can differ, and of those only the ones with a
+    participation that is not as published, one in a project whose flag changed, or other attributes; and
+    the organisations known by name (a handful)."""
+    before = night_reads.published_participations(conn, scope.projects, ORGANISATION_INPUTS)
+    touched = participation_keys([now, before])
+    keys = other_participations(now, before) | participation_keys([now, before], industry40)
+    keys |= named_keys(resolution, published_keys)
+    last = night_reads.last_participations(
+        conn, STAGED_PARTICIPATION_INPUTS, lowest_members(resolution, touched | keys)
+    )
+    organisations = night_reads.published_organisations(conn, CORE_ORGANISATION_COLUMNS, ())
+    keys |= other_attributes(touched - keys, resolution, last_records(last), organisations)
+    return keys, last, organisations
 
 
 def _night_resolution(

@@ -178,3 +178,51 @@ def test_an_organisation_whose_first_participation_moved_is_resolved_again(
         assert_published(engine, whole.tables(), build_marts(whole))
     finally:
         engine.dispose()
+
+
+def test_a_night_rebuilds_only_the_organisations_whose_rows_can_differ(db_url: str, tmp_path: Path) -> None:
+    """Two partners' cities respelt in a night: one in the record that gives the organisation its
+    attributes (the last of its lowest PIC), which rebuilds it, and one in an earlier record of another
+    organisation, which leaves that one as published (its row and mart row carried, none of its other
+    participations read)."""
+    load(db_url, "run-1", vlaio_raw_dir=tmp_path / "raw")
+    engine = make_engine(db_url)
+    parts, projects = _staged(engine)
+    order = {source_id: index for index, source_id in enumerate(projects)}
+    parts = parts[parts["city"].notna() & parts["organisation_id"].str.isdigit()]
+    spread = parts.groupby("organisation_id")["project_source_id"].agg(
+        lambda ids: sorted(set(ids), key=order.get)
+    )
+    several = [org for org, ids in spread.items() if len(ids) >= 2]
+    earlier_org, last_org = several[0], several[1]
+    earlier_project, last_project = spread[earlier_org][0], spread[last_org][-1]
+    try:
+        first = build_core_from_staging(engine, fingerprint=FINGERPRINT)
+        publish.publish(engine, "run-1", first.tables(), build_marts(first), fingerprint=FINGERPRINT)
+        with engine.begin() as conn:  # constructed: the two cities respelt
+            for project, org in ((earlier_project, earlier_org), (last_project, last_org)):
+                conn.execute(
+                    update(STG)
+                    .where(STG.c.project_source_id == project, STG.c.organisation_id == org)
+                    .values(city="Respelt")
+                )
+                _restage(conn, project)
+        night = build_core_from_staging(engine, fingerprint=FINGERPRINT)
+        assert night.scope is not None and night.keeps_resolution
+        carried = set(night.carried.organisation_marts["organisation_key"])
+        key_of = read_table(engine, "org_resolution").set_index("source_ref")["organisation_key"]
+        assert key_of[earlier_org] in carried and key_of[last_org] not in carried
+        # of the earlier organisation, only its participations in the scope were read
+        own = night.participations[night.participations["organisation_key"] == key_of[earlier_org]]
+        assert set(own["project_key"]) <= night.scope.projects
+        publish.publish(
+            engine, NIGHT, night.tables(), build_marts(night), fingerprint=FINGERPRINT, scope=night.scope
+        )
+        organisations = read_table(engine, "core_organisations")
+        current = organisations[organisations["is_current"].astype(bool)].set_index("organisation_key")
+        assert current.loc[key_of[last_org], "city"] == "Respelt"
+        assert current.loc[key_of[earlier_org], "city"] != "Respelt"
+        whole = build_core_from_staging(engine)
+        assert_published(engine, whole.tables(), build_marts(whole))
+    finally:
+        engine.dispose()

@@ -579,19 +579,28 @@ def organisation_rows(
         rows.append(
             {
                 "organisation_key": key,
+                **organisation_attributes(source),
                 "name": source.get("name") or (names[0] if names else key),
-                "short_name": source.get("short_name"),
-                "vat_number": source.get("vat_number"),
-                "country": source.get("country") or "BE",
-                "city": source.get("city"),
-                "post_code": source.get("post_code"),
-                "nuts_code": source.get("nuts_code"),
-                "region": source.get("region"),
-                "activity_type": source.get("activity_type"),
                 "aliases": "; ".join(sorted(set(names))) or None,
             }
         )
     return _frame(rows, CORE_ORGANISATION_COLUMNS)
+
+
+def organisation_attributes(record: Mapping) -> dict:
+    """What an organisation's row takes of the staged record that gives its attributes (``organisation_rows``;
+    its name, when the record has one)."""
+    return {
+        "name": record.get("name"),
+        "short_name": record.get("short_name"),
+        "vat_number": record.get("vat_number"),
+        "country": record.get("country") or "BE",
+        "city": record.get("city"),
+        "post_code": record.get("post_code"),
+        "nuts_code": record.get("nuts_code"),
+        "region": record.get("region"),
+        "activity_type": record.get("activity_type"),
+    }
 
 
 def add_flemish_region_to_vlaio(participations: pd.DataFrame, organisations: pd.DataFrame) -> None:

@@ -7,21 +7,28 @@ organisation's first one; the participation rows of a project come from its own 
 organisation's row (attributes, aliases) and its mart row (projects, contribution) from its own. So a
 night reads:
 
-* every organisation's first staged participation, and resolves them all as a whole build does;
+* the first staged participation of the organisations in the projects staged again or gone since the
+  publish, now and as the published resolution read it (``org_resolution_inputs``): when they, and the
+  organisations known by name, are what it read, the published resolution is kept
+  (``same_resolution_inputs``); else every organisation's first staged participation, resolved again as a
+  whole build resolves them;
 * the scope: the projects staged again or gone since the publish, those with a participation of an
   organisation whose key is not the published one, and the VLAIO projects (a handful);
-* the organisations to rebuild: those of the scope's participations, before and after, and every
-  organisation that shares a key with one of them;
-* the staged participations of the scope's projects; of those organisations' other participations, what
-  their rows take of them (the key, the name, the EU contribution: ``OUTSIDE_INPUTS``), and the last record
-  of the lowest PIC of each (its attributes),
+* the staged participations of the scope's projects, and the published ones;
+* the organisations to rebuild: of those of the scope's participations, now and as published, the ones
+  with a participation that is not as published (``other_participations``), one in a project whose
+  Industry 4.0 flag changed (``industry40_changed``), or other attributes in the last record of their
+  lowest PIC (``other_attributes``); and the organisations known by name (``named_keys``);
+* of those organisations' other participations, what their rows take of them (the key, the name, the EU
+  contribution: ``OUTSIDE_INPUTS``), and the last record of the lowest PIC of each (its attributes),
 
 and takes the published rows of every other project and organisation as they are: their inputs did not
 change, and the same code built them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 
 import pandas as pd
 
@@ -40,6 +47,7 @@ from transforms.core import (
     hashes_in,
     last_records,
     lowest_reference,
+    organisation_attributes,
     organisation_rows,
     participation_rows,
     project_frames,
@@ -58,6 +66,13 @@ CORDIS = "cordis:"
 # what the organisation's row and mart row take of them (its name among the aliases, the project, the EU
 # contribution); the organisation's attributes come from its last record, read whole
 OUTSIDE_INPUTS = [*STAGED_PARTICIPATION_KEY, "name", "ec_contribution_eur"]
+# what an organisation's row and mart row take of each of its participations (``organisation_rows``, the
+# organisations mart), with the key it is of; besides, the Industry 4.0 flag of its projects and the record
+# that gives its attributes
+ORGANISATION_INPUTS = [
+    "project_key", "source_organisation_ref", "role", "order_no", "organisation_key", "organisation_name",
+    "ec_contribution_eur",
+]  # fmt: skip
 
 
 def same_resolution_inputs(
@@ -104,38 +119,88 @@ def night_scope(changed: Scope, moved_projects: Collection[str], vlaio_projects:
     return Scope(frozenset(projects | set(vlaio_projects)), changed.over)
 
 
-def organisations_to_rebuild(
-    resolution: Resolution, references: Collection[str], published_keys: Mapping[tuple[str, str], str]
-) -> tuple[set[str], set[str]]:
-    """The organisation keys whose rows a night rebuilds, and the CORDIS organisation ids whose staged
-    participations it reads for them. ``references``: the organisation references (``cordis:ID``,
-    ``vlaio:NAME``) of the scope's participations, the published ones and the staged ones;
-    ``published_keys``: the published key of each (source, reference). The keys are those references' keys,
-    now and as published, and the keys of the organisations known by name (VLAIO), now and as published (a
-    name no longer given leaves its organisation without participations: its rows go); the ids are every
-    CORDIS id resolved to one of those keys."""
-    key_of = resolution.key_of
-    keys = {key for (source, _), key in key_of.items() if source != "cordis"}
-    keys |= {key for (source, _), key in published_keys.items() if source != "cordis"}
-    for reference in references:
-        if reference.startswith(CORDIS):
-            ref = ("cordis", reference[len(CORDIS) :])
-            if ref in key_of:
-                keys.add(key_of[ref])
-            if ref in published_keys:
-                keys.add(published_keys[ref])
-    members = {ref for (source, ref), key in key_of.items() if source == "cordis" and key in keys}
-    return keys, members
+def participation_keys(frames: Iterable[pd.DataFrame], projects: Collection[str] | None = None) -> set[str]:
+    """The organisation keys of the participations in ``frames`` (of ``projects`` only, when given)."""
+    keys: set[str] = set()
+    for frame in frames:
+        inside = frame if projects is None else frame[frame["project_key"].isin(set(projects))]
+        keys.update(inside["organisation_key"].tolist())
+    return keys
+
+
+def other_participations(now: pd.DataFrame, published: pd.DataFrame) -> set[str]:
+    """The organisation keys with a participation in ``now`` (the scope's participation rows) that is not
+    in ``published`` (the published rows of the same projects), or the other way round, in what an
+    organisation's rows take of it (``ORGANISATION_INPUTS``)."""
+
+    def rows(frame: pd.DataFrame) -> Counter:
+        return Counter(zip(*(frame[name].tolist() for name in ORGANISATION_INPUTS), strict=True))
+
+    before, after = rows(published), rows(now)
+    key = ORGANISATION_INPUTS.index("organisation_key")
+    return {row[key] for row in (after - before) + (before - after)}
+
+
+def industry40_changed(rows: ProjectRows, scope: Scope, published_industry40: Collection[str]) -> set[str]:
+    """The scope's projects whose Industry 4.0 flag is not the published one (``rows``: the scope's project
+    rows; ``published_industry40``: the keys of the published Industry 4.0 projects)."""
+    now = {row["project_key"] for row in rows.projects if row["is_industry40"]}
+    return now ^ (set(published_industry40) & scope.projects)
+
+
+def named_keys(resolution: Resolution, published_keys: Mapping[tuple[str, str], str]) -> set[str]:
+    """The keys of the organisations known by name (VLAIO), now and as published (``published_keys`` as
+    ``resolution.key_of`` holds them): a handful, always rebuilt. A name no longer given leaves its
+    organisation without participations: its rows go."""
+    return {
+        key for key_of in (resolution.key_of, published_keys) for (source, _), key in key_of.items()
+        if source != "cordis"
+    }  # fmt: skip
+
+
+def other_attributes(
+    keys: Collection[str],
+    resolution: Resolution,
+    by_ref: Mapping[str, dict],
+    published_organisations: pd.DataFrame,
+) -> set[str]:
+    """Of ``keys`` (resolved organisations whose participations are the published ones), those whose
+    attributes, from the last record of their lowest PIC (``by_ref``: ``last_records`` of those PICs at
+    least), are not their published row's (``published_organisations``), or that take their name from their
+    participations (their record has none)."""
+    names = list(organisation_attributes({}))
+    rows = published_organisations[published_organisations["organisation_key"].isin(set(keys))]
+    published = dict(zip(rows["organisation_key"].tolist(),
+                         zip(*(rows[name].tolist() for name in names), strict=True), strict=True))  # fmt: skip
+    refs_of = _members_by_key(resolution, keys)
+    other = set()
+    for key in keys:
+        refs = refs_of.get(key)
+        attributes = organisation_attributes(by_ref[lowest_reference(refs)]) if refs else {}
+        if not attributes.get("name") or tuple(attributes.values()) != published.get(key):
+            other.add(key)
+    return other
+
+
+def members(resolution: Resolution, keys: Collection[str]) -> set[str]:
+    """The CORDIS organisation ids resolved to one of ``keys``."""
+    keys = set(keys)
+    return {ref for (source, ref), key in resolution.key_of.items() if source == "cordis" and key in keys}
+
+
+def _members_by_key(resolution: Resolution, keys: Collection[str]) -> dict[str, list[str]]:
+    keys = set(keys)
+    found: dict[str, list[str]] = {}
+    for (source, ref), key in resolution.key_of.items():
+        if source == "cordis" and key in keys:
+            found.setdefault(key, []).append(f"{CORDIS}{ref}")
+    return found
 
 
 def lowest_members(resolution: Resolution, keys: Collection[str]) -> set[str]:
     """The CORDIS organisation id whose last staged record gives the attributes of each of ``keys`` that
     has one (``transforms.core.lowest_reference``)."""
-    members: dict[str, list[str]] = {}
-    for (source, ref), key in resolution.key_of.items():
-        if source == "cordis" and key in keys:
-            members.setdefault(key, []).append(f"{CORDIS}{ref}")
-    return {lowest_reference(refs)[len(CORDIS) :] for refs in members.values()}
+    return {lowest_reference(refs)[len(CORDIS) :] for refs in _members_by_key(resolution, keys).values()}
 
 
 def complete_scoped_core(
@@ -154,24 +219,25 @@ def complete_scoped_core(
     """The core of a night (see the module): ``rows`` every staged project's (``transforms.core.Published``),
     ``resolution`` of every organisation's first staged participation, ``cordis_participations`` the staged
     participations of the ``scope``'s projects and of every organisation id resolved to one of the
-    ``rebuilt_keys`` (``organisations_to_rebuild``), in natural key order (of the other projects, only
-    their key, organisation name and EU contribution are read: ``OUTSIDE_INPUTS``), ``last`` the last staged
-    participation of the ``lowest_members`` of those keys; ``published_organisations`` the
-    current published rows of the other organisations (with their record hash), and ``carried`` the other
-    published rows the cross-project marts read. ``inputs``: what ``resolution`` read
+    ``rebuilt_keys`` (the organisations whose rows may differ from the published ones), in natural key order
+    (of the other projects, only their key, organisation name and EU contribution are read:
+    ``OUTSIDE_INPUTS``), ``last`` the last staged participation of the ``lowest_members`` of those keys (of
+    others too, unused); ``published_organisations`` the current published rows of the other organisations
+    (with their record hash), and ``carried`` the other published rows the cross-project marts read. ``inputs``: what ``resolution`` read
     (``transforms.organisations.resolution_inputs``); None when it is the published resolution, kept
     (``same_resolution_inputs``)."""
     participations = participation_rows(cordis_participations, vlaio_organisations, resolution)
-    rebuilt = organisation_rows(last_records(last), participations, resolution)
-    unexpected = set(rebuilt["organisation_key"]) - rebuilt_keys
-    if unexpected:  # a participation of the scope names an organisation not rebuilt: the reads disagree
-        raise ValueError(f"organisations rebuilt that were not to be: {sorted(unexpected)[:5]}")
+    of_rebuilt = participations[participations["organisation_key"].isin(rebuilt_keys)]
+    rebuilt = organisation_rows(last_records(last), of_rebuilt, resolution)
     rebuilt["record_hash"] = None
     organisations = (
         pd.concat([published_organisations[CORE_ORGANISATION_COLUMNS], rebuilt], ignore_index=True)
         .sort_values("organisation_key", ignore_index=True)
         .astype(object)
     )
+    unknown = set(participations["organisation_key"]) - set(organisations["organisation_key"])
+    if unknown:  # neither rebuilt nor published: the reads disagree
+        raise ValueError(f"participations of organisations with no row: {sorted(unknown)[:5]}")
     hash_new_rows(organisations, CORE_ORGANISATION_COLUMNS)
     projects, themes = project_frames(rows)
     add_flemish_region_to_vlaio(participations, organisations)
@@ -196,11 +262,17 @@ def complete_scoped_core(
 
 
 __all__ = [
+    "ORGANISATION_INPUTS",
     "OUTSIDE_INPUTS",
     "complete_scoped_core",
+    "industry40_changed",
     "lowest_members",
+    "members",
     "moved_organisations",
+    "named_keys",
     "night_scope",
-    "organisations_to_rebuild",
+    "other_attributes",
+    "other_participations",
+    "participation_keys",
     "same_resolution_inputs",
 ]

@@ -201,19 +201,20 @@ def published_resolution_inputs(
     )
 
 
-def published_references(conn: Connection, project_keys: Collection[str]) -> set[str]:
-    """The organisation references (``cordis:ID``, ``vlaio:NAME``) of the current published participations
-    of ``project_keys``."""
+def published_participations(
+    conn: Connection, project_keys: Collection[str], columns: Sequence[str]
+) -> pd.DataFrame:
+    """The current published participations (``columns`` of ``core_participations``) of ``project_keys``."""
     current = core_participations.c
-    found: set[str] = set()
-    for chunk in chunks(sorted(project_keys), IN_CHUNK):
-        query = (
-            select(current.source_organisation_ref)
-            .where(current.is_current, current.project_key.in_(chunk))
-            .distinct()
-        )
-        found.update(streamed(conn, query).scalars())
-    return found
+    selected = select(*(current[name] for name in columns)).where(current.is_current)
+    frames = [
+        read_query(conn, selected.where(current.project_key.in_(chunk)))
+        for chunk in chunks(sorted(project_keys), IN_CHUNK)
+    ]
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return pd.DataFrame(columns=list(columns), dtype=object)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def _without(frame: pd.DataFrame, column: str, keys: Collection[str]) -> pd.DataFrame:
@@ -254,8 +255,8 @@ def published_flemish_industry40(
     return projects, pd.concat(yearly, ignore_index=True) if len(yearly) > 1 else yearly[0]
 
 
-def published_industry40(conn: Connection, scope: Collection[str]) -> frozenset[str]:
-    """The keys of the published Industry 4.0 projects outside ``scope``."""
+def published_industry40(conn: Connection) -> frozenset[str]:
+    """The keys of the published Industry 4.0 projects."""
     inventory = mart_inventory.c
     query = select(inventory.project_key).where(inventory.is_industry40)
-    return frozenset(key for key in streamed(conn, query).scalars() if key not in scope)
+    return frozenset(streamed(conn, query).scalars())
