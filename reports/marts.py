@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from warehouse.publish import read_table
 from warehouse.report_queries import (
+    flemish_organisations,
     inventory_count,
     latest_fetches,
     latest_run,
@@ -22,13 +23,14 @@ from warehouse.snapshot import snapshot
 
 @dataclass(frozen=True)
 class ReportData:
-    """The frames have the columns of their mart. ``inventory``, ``funding_by_year`` and ``participations``
-    hold the rows the report shows, not the whole mart (see ``warehouse.report_queries``)."""
+    """The frames have the columns of their mart. ``inventory``, ``funding_by_year``, ``organisations`` and
+    ``participations`` hold the rows the report shows, not the whole mart (see ``warehouse.report_queries``)."""
 
     # the Industry 4.0 projects, the proeftuinen (source 'vlaio') and any other project with VLAIO funding
     inventory: pd.DataFrame
     # the VLAIO rows (proeftuinen and batches) and the rows of the Industry 4.0 projects
     funding_by_year: pd.DataFrame
+    # the Flemish organisations
     organisations: pd.DataFrame
     # the proeftuinen's participations
     participations: pd.DataFrame
@@ -48,7 +50,7 @@ def read_report_data(engine: Engine) -> ReportData:
         return ReportData(
             inventory=report_inventory(conn),
             funding_by_year=report_funding_by_year(conn),
-            organisations=read_table(conn, "mart_organisations"),
+            organisations=flemish_organisations(conn),
             participations=proeftuin_participations(conn),
             theme_gaps=read_table(conn, "mart_theme_gaps"),
             nl_cooperation=read_table(conn, "mart_nl_cooperation"),

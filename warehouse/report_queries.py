@@ -12,11 +12,13 @@ import pandas as pd
 from sqlalchemy import and_, desc, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
+from transforms.regions import FLANDERS
 from warehouse.publish import read_query
 from warehouse.schema import (
     etl_run,
     mart_funding_by_year,
     mart_inventory,
+    mart_organisations,
     mart_participations,
     raw_manifest,
 )
@@ -111,6 +113,16 @@ def report_funding_by_year(bind: Engine | Connection) -> pd.DataFrame:
             or_(mart_funding_by_year.c.source == VLAIO, mart_funding_by_year.c.project_key.in_(industry40))
         )
         .order_by(mart_funding_by_year.c.project_key, mart_funding_by_year.c.year)
+    )
+    return read_query(bind, query)
+
+
+def flemish_organisations(bind: Engine | Connection) -> pd.DataFrame:
+    """The ``mart_organisations`` rows of the Flemish organisations (the only ones the report shows)."""
+    query = (
+        select(mart_organisations)
+        .where(mart_organisations.c.region == FLANDERS)
+        .order_by(mart_organisations.c.organisation_key)
     )
     return read_query(bind, query)
 
