@@ -39,7 +39,7 @@ from extractors.vlaio.reference import batch_totals, load_batches, load_referenc
 from extractors.vlaio.sites import make_sites
 from inventory.config import Settings
 from inventory.errors import SourceUnavailableError
-from inventory.memory import return_free_memory
+from inventory.memory import release_after
 from quality import gate
 from quality.checks import carry_over_counts
 from quality.outcomes import GateResult
@@ -128,10 +128,12 @@ class StagedCordis:
         """Drop the frames once they are merged (or combined). Prefect keeps every task's parameters and
         result referenced until the flow run ends, so a frame is freed only when its holder lets go of it:
         at 60k projects the staged frames are ≈1.2 GB that core and marts would otherwise sit on top of. The
-        freed memory then goes back to the system (``inventory.memory``), not only to this thread's heap."""
+        freed memory then goes back to the system (``inventory.memory``), not only to this thread's heap,
+        when it held many rows (``release_after``)."""
+        rows = len(self.projects) + len(self.participations) + len(self.quarantined)
         self.projects = self.participations = self.quarantined = self.members = pd.DataFrame()
         self.json_projects = pd.DataFrame()
-        return_free_memory()
+        release_after(rows)
 
 
 @dataclass
@@ -157,9 +159,10 @@ class Inventory:
 
     def release(self) -> None:
         """Drop the frames once published (see :meth:`StagedCordis.release`)."""
+        rows = len(self.core.participations)
         self.core = Core(*(pd.DataFrame() for f in fields(Core) if f.name not in ("scope", "carried")))
         self.marts = {}
-        return_free_memory()
+        release_after(rows)
 
 
 def _engine(settings: Settings):
@@ -851,7 +854,7 @@ def _night_resolution(
 def build_inventory(settings: Settings) -> Inventory:
     """Core and marts from everything staged (the previous runs' rows and this run's)."""
     core = build_core_from_staging(_engine(settings), fingerprint=build_fingerprint())
-    return_free_memory()  # the staging read back: built into the core, not needed again
+    release_after(len(core.participations))  # the staging read back: built into the core, not needed again
     return Inventory(core=core, marts=build_marts(core))
 
 

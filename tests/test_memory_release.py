@@ -19,6 +19,7 @@ import pyarrow as pa
 import pytest
 
 from flows.tasks import Inventory, StagedCordis
+from inventory import memory
 from inventory.memory import RUN_GC_THRESHOLDS, run_gc_thresholds
 from quality.gate import validate_core, validate_marts, validate_staging
 from tests.flow_runs import refresh_here, reset_mirror, run_env
@@ -203,3 +204,14 @@ skip_final_collection()
     lines = dict(line.split(": ", 1) for line in done.stdout.splitlines())
     assert lines["frozen before"] == "0"
     assert int(lines["frozen at exit"]) >= 50_000  # what the process held, left out of the last collection
+
+
+def test_memory_is_given_back_after_a_phase_that_held_many_rows_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full collection walks every object of the process: after a night's few thousand rows it is not
+    worth it; after a full refresh's hundreds of thousands it is what keeps the next phase's peak down."""
+    calls: list[int] = []
+    monkeypatch.setattr(memory, "return_free_memory", lambda: calls.append(1) or True)
+    assert not memory.release_after(memory.LARGE_PHASE_ROWS - 1)
+    assert calls == []
+    assert memory.release_after(memory.LARGE_PHASE_ROWS)
+    assert calls == [1]
