@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -767,7 +767,7 @@ def _scoped_core(
     rows.add_vlaio(staged.vlaio_projects)
     inside = night_reads.staged_participations(conn, STAGED_PARTICIPATION_INPUTS, cordis_projects)
     industry40 = night_reads.published_industry40(conn)
-    keys, last, organisations = _organisations_to_rebuild(
+    keys, last, published_keys_now = _organisations_to_rebuild(
         conn, resolution, published_keys, scope, participation_rows(inside, staged.vlaio_organisations, resolution),
         industry40_changed(rows, scope, industry40),
     )  # fmt: skip
@@ -780,10 +780,10 @@ def _scoped_core(
     del inside, outside
     flemish_inventory, flemish_yearly = night_reads.published_flemish_industry40(conn, scope.projects)
     carried = Carried(
-        organisation_marts=night_reads.published_organisation_marts(conn, keys),
         flemish_inventory=flemish_inventory,
         flemish_yearly=flemish_yearly,
         industry40=frozenset(key for key in industry40 if key not in scope.projects),
+        organisation_keys=frozenset(published_keys_now - keys),
     )
     return complete_scoped_core(
         rows,
@@ -792,9 +792,7 @@ def _scoped_core(
         last,
         staged.vlaio_organisations,
         _batches(staged),
-        scope,
-        keys,
-        organisations[~organisations["organisation_key"].isin(keys)],
+        replace(scope, organisations=frozenset(keys)),
         carried,
         inputs,
     )
@@ -807,10 +805,10 @@ def _organisations_to_rebuild(
     scope: Scope,
     now: pd.DataFrame,
     industry40: set[str],
-) -> tuple[set[str], pd.DataFrame, pd.DataFrame]:
+) -> tuple[set[str], pd.DataFrame, set[str]]:
     """The keys of the organisations whose rows may differ from the published ones, the last staged
-    participation of their lowest PICs (``transforms.scoped_core.lowest_members``), and every current
-    published organisation row. ``now``: the scope's participation rows; ``industry40``: the scope's
+    participation of their lowest PICs (``transforms.scoped_core.lowest_members``), and the keys of the
+    current published organisations. ``now``: the scope's participation rows; ``industry40``: the scope's
     projects whose Industry 4.0 flag changed.
 
     An organisation's row and mart row read its participations, the Industry 4.0 flag of their projects and
@@ -825,9 +823,10 @@ def _organisations_to_rebuild(
     last = night_reads.last_participations(
         conn, STAGED_PARTICIPATION_INPUTS, lowest_members(resolution, touched | keys)
     )
-    organisations = night_reads.published_organisations(conn, CORE_ORGANISATION_COLUMNS, ())
-    keys |= other_attributes(touched - keys, resolution, last_records(last), organisations)
-    return keys, last, organisations
+    compared = touched - keys
+    published = night_reads.published_organisations(conn, CORE_ORGANISATION_COLUMNS, compared)
+    keys |= other_attributes(compared, resolution, last_records(last), published)
+    return keys, last, night_reads.published_organisation_keys(conn)
 
 
 def _night_resolution(
@@ -863,8 +862,10 @@ def validate_inventory(inventory: Inventory) -> list[GateResult]:
     """The core suites (referential integrity, yearly sums to the cent) and the mart suites, on the rows
     the publish writes: of a scoped core, the per-project rows of its scope only (``Core.tables``); the
     others are the published rows, which this code built and checked from the same staged records."""
-    bounds = gate.SCOPED_MART_BOUNDS if inventory.core.scope is not None else None
-    return [*gate.validate_core(inventory.core.tables()), *gate.validate_marts(inventory.marts, bounds)]
+    core = inventory.core
+    bounds = gate.SCOPED_MART_BOUNDS if core.scope is not None else None
+    others = core.carried.organisation_keys if core.carried is not None else ()
+    return [*gate.validate_core(core.tables(), others), *gate.validate_marts(inventory.marts, bounds)]
 
 
 @task(cache_policy=NO_CACHE)

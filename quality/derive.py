@@ -68,13 +68,17 @@ def _converted(series: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> 
 
 
 def participations_with_references(
-    participations: pd.DataFrame, projects: pd.DataFrame, organisations: pd.DataFrame
+    participations: pd.DataFrame,
+    projects: pd.DataFrame,
+    organisations: pd.DataFrame,
+    other_organisations: Collection[str] = (),
 ) -> pd.DataFrame:
-    """``participations`` plus ``unknown_project_key`` and ``unknown_organisation_key``."""
+    """``participations`` plus ``unknown_project_key`` and ``unknown_organisation_key`` (a key neither of
+    ``organisations`` nor among ``other_organisations``)."""
     derived = participations.copy(deep=False)
     derived["unknown_project_key"] = _unknown(derived, "project_key", set(projects["project_key"]))
     derived["unknown_organisation_key"] = _unknown(
-        derived, "organisation_key", set(organisations["organisation_key"])
+        derived, "organisation_key", set(organisations["organisation_key"]) | set(other_organisations)
     )
     return derived
 

@@ -14,7 +14,7 @@ module is cheap. Frames are never modified; money and dates are compared on a co
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -67,6 +67,7 @@ SCOPED_MART_BOUNDS: dict[str, tuple[int, int | None]] = {
     **DEFAULT_MART_BOUNDS,
     "mart_inventory": (0, None),
     "mart_participations": (0, None),
+    "mart_organisations": (0, None),
 }
 
 Frames = Mapping[str, pd.DataFrame | None]
@@ -84,12 +85,14 @@ def validate_staging(frames: Frames) -> list[GateResult]:
     return [_validate(suite(name), frames[name]) for name in STAGING_SUITES if frames.get(name) is not None]
 
 
-def validate_core(frames: Frames) -> list[GateResult]:
+def validate_core(frames: Frames, other_organisations: Collection[str] = ()) -> list[GateResult]:
     """One result per core frame given (the current rows of ``build_core``, not the SCD2 history), keyed
     ``core_projects``, ``core_organisations``, ``core_participations``, ``core_yearly_funding``.
 
     ``core_participations`` needs ``core_projects`` and ``core_organisations`` (referential integrity),
-    ``core_yearly_funding`` needs ``core_projects`` (sums against the totals)."""
+    ``core_yearly_funding`` needs ``core_projects`` (sums against the totals). ``other_organisations``: the
+    keys of organisations a participation may be of besides those of ``core_organisations`` (a scoped
+    core's: the published organisations it did not rebuild, ``transforms.core.Carried``)."""
     _known(
         frames,
         CORE_SUITES,
@@ -103,7 +106,10 @@ def validate_core(frames: Frames) -> list[GateResult]:
     if "core_participations" in present:
         _require(present, "core_participations", ("core_projects", "core_organisations"))
         derived["core_participations"] = participations_with_references(
-            present["core_participations"], present["core_projects"], present["core_organisations"]
+            present["core_participations"],
+            present["core_projects"],
+            present["core_organisations"],
+            other_organisations,
         )
     if "core_yearly_funding" in present:
         _require(present, "core_yearly_funding", ("core_projects",))

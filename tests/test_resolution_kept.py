@@ -183,8 +183,8 @@ def test_an_organisation_whose_first_participation_moved_is_resolved_again(
 def test_a_night_rebuilds_only_the_organisations_whose_rows_can_differ(db_url: str, tmp_path: Path) -> None:
     """Two partners' cities respelt in a night: one in the record that gives the organisation its
     attributes (the last of its lowest PIC), which rebuilds it, and one in an earlier record of another
-    organisation, which leaves that one as published (its row and mart row carried, none of its other
-    participations read)."""
+    organisation, which leaves that one as published (its row and mart row neither rebuilt nor written, none
+    of its other participations read)."""
     load(db_url, "run-1", vlaio_raw_dir=tmp_path / "raw")
     engine = make_engine(db_url)
     parts, projects = _staged(engine)
@@ -209,9 +209,13 @@ def test_a_night_rebuilds_only_the_organisations_whose_rows_can_differ(db_url: s
                 _restage(conn, project)
         night = build_core_from_staging(engine, fingerprint=FINGERPRINT)
         assert night.scope is not None and night.keeps_resolution
-        carried = set(night.carried.organisation_marts["organisation_key"])
+        rebuilt = night.scope.organisations
         key_of = read_table(engine, "org_resolution").set_index("source_ref")["organisation_key"]
-        assert key_of[earlier_org] in carried and key_of[last_org] not in carried
+        assert key_of[earlier_org] not in rebuilt and key_of[last_org] in rebuilt
+        # the core and the organisations mart hold the rebuilt organisations' rows only
+        assert set(night.organisations["organisation_key"]) <= rebuilt
+        assert set(build_marts(night)["mart_organisations"]["organisation_key"]) <= rebuilt
+        assert key_of[earlier_org] in night.carried.organisation_keys
         # of the earlier organisation, only its participations in the scope were read
         own = night.participations[night.participations["organisation_key"] == key_of[earlier_org]]
         assert set(own["project_key"]) <= night.scope.projects

@@ -227,13 +227,17 @@ def test_gate_2_checks_a_scoped_cores_rows_and_a_change_outside_its_scope_is_ref
         key = f"cordis:{source_id}"
         assert night.scope is not None and key in night.scope.projects
         tables = night.tables()
-        assert all(result.passed for result in gate.validate_core(tables))
+        assert all(result.passed for result in gate.validate_core(tables, night.carried.organisation_keys))
 
         # a yearly amount of a project in the scope off by a cent: gate 2 sees it
         yearly = tables["core_yearly_funding"]
         row = yearly.index[yearly["project_key"] == key][0]
         yearly.loc[row, "eu_contribution_eur"] += Decimal("0.01")
-        failed = [result.suite for result in gate.validate_core(tables) if not result.passed]
+        failed = [
+            result.suite
+            for result in gate.validate_core(tables, night.carried.organisation_keys)
+            if not result.passed
+        ]
         assert failed == ["core_yearly_funding"]
 
         # a core scoped to fewer projects than changed since the publish: refused, nothing written
@@ -247,6 +251,22 @@ def test_gate_2_checks_a_scoped_cores_rows_and_a_change_outside_its_scope_is_ref
                 build_marts(narrow),
                 fingerprint=FINGERPRINT,
                 scope=narrow.scope,
+            )
+        for name, frame in before.items():
+            pd.testing.assert_frame_equal(read_table(engine, name), frame, obj=name)
+
+        # a core holding organisation rows outside the organisations it rebuilt (here: every organisation's
+        # row, built whole, with none rebuilt): refused, nothing written
+        unscoped = replace(night, organisations=built.organisations)
+        unscoped = replace(unscoped, scope=replace(night.scope, organisations=frozenset()))
+        with pytest.raises(ScopeError, match="organisations outside the scope"):
+            publish.publish(
+                engine,
+                NIGHT,
+                unscoped.tables(),
+                build_marts(unscoped),
+                fingerprint=FINGERPRINT,
+                scope=unscoped.scope,
             )
         for name, frame in before.items():
             pd.testing.assert_frame_equal(read_table(engine, name), frame, obj=name)

@@ -79,10 +79,12 @@ PARTICIPATION_KEY = ["project_key", "source_organisation_ref", "role", "order_no
 @dataclass(frozen=True)
 class Scope:
     """The projects (keys) whose core project and participation rows may differ from the ones the publish
-    of run ``over`` wrote, by the same code; every other project's rows are that publish's."""
+    of run ``over`` wrote, by the same code; every other project's rows are that publish's. Likewise
+    ``organisations``: the organisation keys whose core and mart rows may differ (None: any may)."""
 
     projects: frozenset[str]
     over: str
+    organisations: frozenset[str] | None = None
 
 
 @dataclass
@@ -90,14 +92,15 @@ class Carried:
     """What a scoped core's cross-project marts add up with its own rows: the published rows of what it did
     not rebuild (``transforms.scoped_core``)."""
 
-    # the ``mart_organisations`` rows of the organisations whose core rows are the published ones
-    organisation_marts: pd.DataFrame
     # the ``mart_inventory`` rows of the Flemish Industry 4.0 projects outside the scope, and their yearly
     # funding (``core_yearly_funding``): the theme gaps mart's other projects
     flemish_inventory: pd.DataFrame
     flemish_yearly: pd.DataFrame
     # the Industry 4.0 projects outside the scope (keys): an organisation's mart row counts them
     industry40: frozenset[str] = frozenset()
+    # the keys of the published organisations not rebuilt (``Scope.organisations``): a participation of the
+    # scope may be of one of them
+    organisation_keys: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -115,9 +118,10 @@ class Core:
     resolution_inputs: pd.DataFrame | None
     # the projects whose core project and participation rows may differ from the ones the last publish
     # wrote; None: any may (a whole build). A scoped core (``transforms.scoped_core``) holds the project
-    # rows, themes and yearly funding of the scope's projects, every organisation row, the participations
-    # of the scope's projects and of the organisations it rebuilt (only the scope's have a record hash), and
-    # ``carried`` the published rows its cross-project marts add up with its own.
+    # rows, themes and yearly funding of the scope's projects, the rows of the organisations it rebuilt
+    # (``Scope.organisations``), the participations of the scope's projects and of those organisations
+    # (only the scope's have a record hash), and ``carried`` the published rows its cross-project marts add
+    # up with its own.
     scope: Scope | None = None
     carried: Carried | None = None
 
@@ -135,8 +139,9 @@ class Core:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by warehouse table name, as gate 2 checks them and the publish writes them: of a scoped
         core, the per-project tables (participations, themes, yearly funding) hold the rows of the scope's
-        projects only (``in_scope``); every other project's rows are the published ones. The resolution's
-        tables are left out when the published ones are kept (``keeps_resolution``)."""
+        projects only (``in_scope``), and the organisations those of the organisations it rebuilt; every
+        other project's and organisation's rows are the published ones. The resolution's tables are left out
+        when the published ones are kept (``keeps_resolution``)."""
         tables = {
             "core_projects": self.projects,
             "core_organisations": self.organisations,

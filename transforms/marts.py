@@ -60,9 +60,10 @@ def _sectors(sectors: str | None) -> list[str]:
 def build_marts(core: Core) -> dict[str, pd.DataFrame]:
     """Every mart, keyed by table name. Of a scoped core (``Core.scope``), the marts of one row per project
     or per project part (inventory, yearly funding, participations, Dutch cooperation) hold the rows of the
-    scope's projects only, as the publish writes them (``Core.in_scope``); the organisations and the theme
-    gaps, built across projects, are whole: the core's rows added up with the published ones it carries
-    (``Core.carried``)."""
+    scope's projects only, as the publish writes them (``Core.in_scope``); the organisations mart holds the
+    rows of the organisations the core rebuilt (``Scope.organisations``: their participations are all in the
+    core), and the theme gaps, built across projects, are whole: the core's rows added up with the published
+    ones it carries (``Core.carried``)."""
     participations = core.in_scope(core.participations)
     projects = core.in_scope(core.projects)
     flemish = flemish_totals(participations)
@@ -134,21 +135,7 @@ def _organisations(core: Core) -> pd.DataFrame:
     mart["n_projects"] = [len(of) for of in projects]
     mart["n_industry40_projects"] = [len(of & relevant) for of in projects]
     mart["total_ec_contribution_eur"] = [amount_of.get(key, ZERO) for key in mart["organisation_key"]]
-    if core.carried is not None:  # the organisations not rebuilt: their published figures
-        _carry_over(mart, core.carried.organisation_marts, ("n_projects", "n_industry40_projects",
-                                                             "total_ec_contribution_eur"))  # fmt: skip
     return _column_frame(mart, "mart_organisations")
-
-
-def _carry_over(mart: dict[str, list], published: pd.DataFrame, names: tuple[str, ...]) -> None:
-    """In place: the ``names`` columns of ``mart``'s organisations that are in ``published`` (a
-    ``mart_organisations`` frame) take its values."""
-    position = {key: index for index, key in enumerate(mart["organisation_key"])}
-    rows = [position[key] for key in published["organisation_key"].tolist()]
-    for name in names:
-        column = mart[name]
-        for row, value in zip(rows, published[name].tolist(), strict=True):
-            column[row] = value
 
 
 def _participations(frame: pd.DataFrame) -> pd.DataFrame:

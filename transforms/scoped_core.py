@@ -211,33 +211,30 @@ def complete_scoped_core(
     vlaio_organisations: pd.DataFrame,
     vlaio_batches: pd.DataFrame | None,
     scope: Scope,
-    rebuilt_keys: set[str],
-    published_organisations: pd.DataFrame,
     carried: Carried,
     inputs: pd.DataFrame | None,
 ) -> Core:
     """The core of a night (see the module): ``rows`` every staged project's (``transforms.core.Published``),
     ``resolution`` of every organisation's first staged participation, ``cordis_participations`` the staged
-    participations of the ``scope``'s projects and of every organisation id resolved to one of the
-    ``rebuilt_keys`` (the organisations whose rows may differ from the published ones), in natural key order
-    (of the other projects, only their key, organisation name and EU contribution are read:
+    participations of the ``scope``'s projects and of every organisation id resolved to one of the keys of
+    ``scope.organisations`` (the organisations whose rows may differ from the published ones), in natural
+    key order (of the other projects, only their key, organisation name and EU contribution are read:
     ``OUTSIDE_INPUTS``), ``last`` the last staged participation of the ``lowest_members`` of those keys (of
-    others too, unused); ``published_organisations`` the current published rows of the other organisations
-    (with their record hash), and ``carried`` the other published rows the cross-project marts read. ``inputs``: what ``resolution`` read
-    (``transforms.organisations.resolution_inputs``); None when it is the published resolution, kept
-    (``same_resolution_inputs``)."""
+    others too, unused); ``carried`` the published rows the cross-project marts read, and the keys of the
+    published organisations not rebuilt. The core's organisation rows are those of ``scope.organisations``.
+    ``inputs``: what ``resolution`` read (``transforms.organisations.resolution_inputs``); None when it is
+    the published resolution, kept (``same_resolution_inputs``)."""
+    if scope.organisations is None:
+        raise ValueError("a night's core rebuilds the organisations of its scope only: scope.organisations")
+    rebuilt_keys = scope.organisations
     participations = participation_rows(cordis_participations, vlaio_organisations, resolution)
     of_rebuilt = participations[participations["organisation_key"].isin(rebuilt_keys)]
-    rebuilt = organisation_rows(last_records(last), of_rebuilt, resolution)
-    rebuilt["record_hash"] = None
-    organisations = (
-        pd.concat([published_organisations[CORE_ORGANISATION_COLUMNS], rebuilt], ignore_index=True)
-        .sort_values("organisation_key", ignore_index=True)
-        .astype(object)
-    )
+    organisations = organisation_rows(last_records(last), of_rebuilt, resolution)
     unknown = set(participations["organisation_key"]) - set(organisations["organisation_key"])
+    unknown -= carried.organisation_keys
     if unknown:  # neither rebuilt nor published: the reads disagree
         raise ValueError(f"participations of organisations with no row: {sorted(unknown)[:5]}")
+    organisations["record_hash"] = None
     hash_new_rows(organisations, CORE_ORGANISATION_COLUMNS)
     projects, themes = project_frames(rows)
     add_flemish_region_to_vlaio(participations, organisations)

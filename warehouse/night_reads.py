@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 import pandas as pd
-from sqlalchemy import BigInteger, Select, cast, func, select
+from sqlalchemy import BigInteger, Select, Table, cast, func, select
 from sqlalchemy.engine import Connection
 
 from transforms.core import in_participation_order
@@ -22,7 +22,6 @@ from warehouse.schema import (
     core_participations,
     core_yearly_funding,
     mart_inventory,
-    mart_organisations,
     org_resolution,
     org_resolution_inputs,
     stg_cordis__participations,
@@ -205,11 +204,26 @@ def published_participations(
     conn: Connection, project_keys: Collection[str], columns: Sequence[str]
 ) -> pd.DataFrame:
     """The current published participations (``columns`` of ``core_participations``) of ``project_keys``."""
-    current = core_participations.c
-    selected = select(*(current[name] for name in columns)).where(current.is_current)
+    return _current_rows(conn, core_participations, columns, "project_key", project_keys)
+
+
+def _without(frame: pd.DataFrame, column: str, keys: Collection[str]) -> pd.DataFrame:
+    return frame[~frame[column].isin(set(keys))].reset_index(drop=True)
+
+
+def published_organisations(conn: Connection, columns: Sequence[str], keys: Collection[str]) -> pd.DataFrame:
+    """The current published organisations (``columns`` of ``core_organisations``) of ``keys``."""
+    return _current_rows(conn, core_organisations, columns, "organisation_key", keys)
+
+
+def _current_rows(
+    conn: Connection, table: Table, columns: Sequence[str], column: str, values: Collection[str]
+) -> pd.DataFrame:
+    """The current rows (``columns``) of a history ``table`` whose ``column`` is one of ``values``."""
+    selected = select(*(table.c[name] for name in columns)).where(table.c.is_current)
     frames = [
-        read_query(conn, selected.where(current.project_key.in_(chunk)))
-        for chunk in chunks(sorted(project_keys), IN_CHUNK)
+        read_query(conn, selected.where(table.c[column].in_(chunk)))
+        for chunk in chunks(sorted(values), IN_CHUNK)
     ]
     frames = [frame for frame in frames if len(frame)]
     if not frames:
@@ -217,22 +231,10 @@ def published_participations(
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _without(frame: pd.DataFrame, column: str, keys: Collection[str]) -> pd.DataFrame:
-    return frame[~frame[column].isin(set(keys))].reset_index(drop=True)
-
-
-def published_organisations(
-    conn: Connection, columns: Sequence[str], rebuilt: Collection[str]
-) -> pd.DataFrame:
-    """The current published organisations (``columns`` of ``core_organisations``) whose keys are not among
-    ``rebuilt``."""
-    query = select(*(core_organisations.c[name] for name in columns)).where(core_organisations.c.is_current)
-    return _without(read_query(conn, query), "organisation_key", rebuilt)
-
-
-def published_organisation_marts(conn: Connection, rebuilt: Collection[str]) -> pd.DataFrame:
-    """The published ``mart_organisations`` rows whose keys are not among ``rebuilt``."""
-    return _without(read_query(conn, select(mart_organisations)), "organisation_key", rebuilt)
+def published_organisation_keys(conn: Connection) -> set[str]:
+    """The keys of the current published organisations."""
+    current = core_organisations.c
+    return set(streamed(conn, select(current.organisation_key).where(current.is_current)).scalars())
 
 
 def published_flemish_industry40(

@@ -9,7 +9,7 @@ run changed, which the record hash leaves out); the tables built across projects
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -348,6 +348,23 @@ def _rewrite_projects(
     return deleted + inserted
 
 
+def _rewrite_keys(conn: Connection, table: Table, frame: pd.DataFrame, keys: Collection[str]) -> int:
+    """``table``'s rows of the organisation ``keys`` replaced by ``frame``'s (which holds theirs only)."""
+    deleted = 0
+    for chunk in chunks(sorted(keys), KEY_CHUNK):
+        deleted += max(conn.execute(delete(table).where(table.c.organisation_key.in_(chunk))).rowcount, 0)
+    return deleted + insert_frame(conn, table, frame)
+
+
+def _check_organisations(frames: dict[str, pd.DataFrame], keys: Collection[str]) -> None:
+    """A :class:`ScopeError` when a frame holds an organisation row outside ``keys``
+    (``Scope.organisations``): the publish would write it over a published row it does not compare."""
+    for name in ("core_organisations", "mart_organisations"):
+        outside = set(frames[name]["organisation_key"].tolist()) - set(keys)
+        if outside:
+            raise ScopeError(f"{name} holds organisations outside the scope, e.g. {sorted(outside)[:3]}")
+
+
 def _projects_to_rewrite(
     conn: Connection,
     frames: dict[str, pd.DataFrame],
@@ -452,9 +469,10 @@ def publish(
     derived table is rewritten.
     ``scope``: the projects whose core project and participation rows may differ from the published ones
     (``transforms.core.Core.scope``); only theirs are compared and written, and the frames of the
-    per-project tables (``PER_PROJECT_TABLES``) hold their rows only (``Core.tables``). It holds only over the
-    publish it was built against: a :class:`ScopeError` when the published rows are another publish's or
-    other code's."""
+    per-project tables (``PER_PROJECT_TABLES``) hold their rows only (``Core.tables``); with
+    ``scope.organisations``, the organisations' core and mart rows likewise, of those keys only. It holds
+    only over the publish it was built against: a :class:`ScopeError` when the published rows are another
+    publish's or other code's."""
     now = datetime.now(UTC)
     frames = {**core, **marts}
     history: dict[str, int] = {}
@@ -464,8 +482,14 @@ def publish(
         if scope is not None:
             _check_scope(conn, scope, fingerprint)
         touched: set[str] = set()
+        organisations = None if scope is None else scope.organisations
+        if organisations is not None:
+            _check_organisations(frames, organisations)
         for table in (core_projects, core_organisations, core_participations):
-            scoped = None if table is core_organisations or scope is None else scope.projects
+            if scope is None:
+                scoped = None
+            else:
+                scoped = organisations if table is core_organisations else scope.projects
             change = merge_history(
                 conn, table, HISTORY_KEYS[table.name], core[table.name], run_id, now, scope=scoped
             )
@@ -481,7 +505,9 @@ def publish(
                 else _rewrite_projects(conn, table, frame, projects, whole=scope is None)
             )
         for table in WHOLE_TABLES:
-            if table.name in frames:
+            if table is mart_organisations and organisations is not None:
+                rewritten[table.name] = _rewrite_keys(conn, table, frames[table.name], organisations)
+            elif table.name in frames:
                 rewritten[table.name] = _replace(conn, table, frames[table.name])
             elif scope is None or table.name not in RESOLUTION_TABLES:
                 raise ValueError(f"no rows to publish for {table.name}")
