@@ -854,6 +854,15 @@ def build_inventory(settings: Settings) -> Inventory:
     """Core and marts from everything staged (the previous runs' rows and this run's)."""
     core = build_core_from_staging(_engine(settings), fingerprint=build_fingerprint())
     release_after(len(core.participations))  # the staging read back: built into the core, not needed again
+    if core.scope is not None:
+        get_run_logger().info(
+            "scoped build: %d projects can differ from the last publish, %d organisations rebuilt, %d "
+            "participations read; the published resolution of organisations %s",
+            len(core.scope.projects),
+            len(core.scope.organisations or ()),
+            len(core.participations),
+            "kept" if core.keeps_resolution else "not kept: resolved again",
+        )
     return Inventory(core=core, marts=build_marts(core))
 
 
