@@ -963,10 +963,15 @@ def publish_inventory(settings: Settings, run_id: str, inventory: Inventory) -> 
             "published: every derived table rewritten (%s rows deleted or inserted)", rewritten
         )
     else:
+        cross = "every row"
+        if result.projects_scoped is not None:
+            resolution = "the resolution, " if "org_resolution" in (result.rows_rewritten or {}) else ""
+            cross = f"{resolution}the rebuilt organisations' rows and the theme gaps"
         get_run_logger().info(
-            "published: the per-project rows of %s changed projects rewritten, the cross-project tables whole "
+            "published: the per-project rows of %s changed projects rewritten, of the cross-project tables %s "
             "(%s rows deleted or inserted)",
             result.projects_rewritten,
+            cross,
             rewritten,
         )
     if result.projects_scoped is not None:
