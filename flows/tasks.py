@@ -869,8 +869,10 @@ def build_inventory(settings: Settings) -> Inventory:
 @task(cache_policy=NO_CACHE)
 def validate_inventory(inventory: Inventory) -> list[GateResult]:
     """The core suites (referential integrity, yearly sums to the cent) and the mart suites, on the rows
-    the publish writes: of a scoped core, the per-project rows of its scope only (``Core.tables``); the
-    others are the published rows, which this code built and checked from the same staged records."""
+    the publish writes: of a scoped core, the per-project rows of its scope and the rows of the
+    organisations it rebuilt (``Core.tables``), a participation's organisation being one of those or a
+    published one; the others are the published rows, which this code built and checked from the same
+    staged records."""
     core = inventory.core
     bounds = gate.SCOPED_MART_BOUNDS if core.scope is not None else None
     others = core.carried.organisation_keys if core.carried is not None else ()
