@@ -826,7 +826,7 @@ def _organisations_to_rebuild(
     compared = touched - keys
     published = night_reads.published_organisations(conn, CORE_ORGANISATION_COLUMNS, compared)
     keys |= other_attributes(compared, resolution, last_records(last), published)
-    return keys, last, night_reads.published_organisation_keys(conn)
+    return keys, last, night_reads.current_organisation_keys(conn)
 
 
 def _night_resolution(

@@ -145,34 +145,30 @@ def combined(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataF
 def projects_of_organisations(conn: Connection, organisations: Collection[str]) -> set[str]:
     """The source ids of the projects with a staged participation of one of ``organisations``."""
     parts = stg_cordis__participations.c
-    found: set[str] = set()
-    for chunk in chunks(sorted(organisations), IN_CHUNK):
-        query = select(parts.project_source_id).where(parts.organisation_id.in_(chunk)).distinct()
-        found.update(streamed(conn, query).scalars())
-    return found
+    return _scalars_in(conn, select(parts.project_source_id).distinct(), parts.organisation_id, organisations)
 
 
 def organisations_in_projects(conn: Connection, source_ids: Collection[str]) -> set[str]:
     """The ids of the CORDIS organisations with a staged participation in one of the projects
     ``source_ids``."""
     parts = stg_cordis__participations.c
-    found: set[str] = set()
-    for chunk in chunks(sorted(source_ids), IN_CHUNK):
-        query = select(parts.organisation_id).where(parts.project_source_id.in_(chunk)).distinct()
-        found.update(streamed(conn, query).scalars())
-    return found
+    return _scalars_in(conn, select(parts.organisation_id).distinct(), parts.project_source_id, source_ids)
 
 
 def first_published_in_projects(conn: Connection, source_ids: Collection[str]) -> set[str]:
     """The ids of the CORDIS organisations whose first staged participation, as the published resolution
     read it (``org_resolution_inputs``), was in one of the projects ``source_ids``."""
     inputs = org_resolution_inputs.c
-    found: set[str] = set()
-    for chunk in chunks(sorted(source_ids), IN_CHUNK):
-        query = select(inputs.source_ref).where(
-            inputs.source == "cordis", inputs.project_source_id.in_(chunk)
-        )
-        found.update(streamed(conn, query).scalars())
+    query = select(inputs.source_ref).where(inputs.source == "cordis")
+    return _scalars_in(conn, query, inputs.project_source_id, source_ids)
+
+
+def _scalars_in(conn: Connection, query: Select, column, values: Collection[str]) -> set:
+    """The values ``query`` (of one column) gives for its rows whose ``column`` is one of ``values``, asked
+    ``IN_CHUNK`` values at a time."""
+    found: set = set()
+    for chunk in chunks(sorted(values), IN_CHUNK):
+        found.update(streamed(conn, query.where(column.in_(chunk))).scalars())
     return found
 
 
@@ -235,7 +231,7 @@ def _current_rows(
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def published_organisation_keys(conn: Connection) -> set[str]:
+def current_organisation_keys(conn: Connection) -> set[str]:
     """The keys of the current published organisations."""
     current = core_organisations.c
     return set(streamed(conn, select(current.organisation_key).where(current.is_current)).scalars())
