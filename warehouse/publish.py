@@ -339,9 +339,7 @@ def _rewrite_projects(
     """``table``'s rows of ``projects`` replaced by ``frame``'s rows of them. ``whole``: ``frame`` holds
     every row the table should (not only the scope's, ``Core.in_scope``): the whole table is replaced when
     it does not then hold exactly as many rows as ``frame`` (rows no publish accounts for)."""
-    deleted = 0
-    for chunk in chunks(sorted(projects), KEY_CHUNK):
-        deleted += max(conn.execute(delete(table).where(table.c.project_key.in_(chunk))).rowcount, 0)
+    deleted = _delete_in(conn, table.c.project_key, projects)
     inserted = insert_frame(conn, table, frame[frame["project_key"].isin(projects)])
     if whole and conn.execute(select(func.count()).select_from(table)).scalar_one() != len(frame):
         return deleted + inserted + _replace(conn, table, frame)
@@ -350,10 +348,16 @@ def _rewrite_projects(
 
 def _rewrite_keys(conn: Connection, table: Table, frame: pd.DataFrame, keys: Collection[str]) -> int:
     """``table``'s rows of the organisation ``keys`` replaced by ``frame``'s (which holds theirs only)."""
+    return _delete_in(conn, table.c.organisation_key, keys) + insert_frame(conn, table, frame)
+
+
+def _delete_in(conn: Connection, column, values: Collection[str]) -> int:
+    """Delete the rows of ``column``'s table whose ``column`` is one of ``values``, ``KEY_CHUNK`` at a time;
+    returns the rows deleted."""
     deleted = 0
-    for chunk in chunks(sorted(keys), KEY_CHUNK):
-        deleted += max(conn.execute(delete(table).where(table.c.organisation_key.in_(chunk))).rowcount, 0)
-    return deleted + insert_frame(conn, table, frame)
+    for chunk in chunks(sorted(values), KEY_CHUNK):
+        deleted += max(conn.execute(delete(column.table).where(column.in_(chunk))).rowcount, 0)
+    return deleted
 
 
 def _check_organisations(frames: dict[str, pd.DataFrame], keys: Collection[str]) -> None:
