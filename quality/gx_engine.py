@@ -10,6 +10,9 @@ take and return plain data:
 Pitfalls handled (GX 1.24):
 
 * importing GX costs ~3-4 s and logs INFO lines: it is imported lazily, quietly, once;
+* importing GX imports ``scipy.stats`` and ``altair`` for expectations the suites never declare (85 of its
+  123 MB, resident for the rest of a refresh): they are loaded only if something reads them
+  (:mod:`quality.deferred_modules`; ``tests/test_deferred_modules.py`` notices a GX that reads them anyway);
 * the ephemeral context, each suite and its validation definition are built once per process and reused
   (building them costs more than validating a small frame); a frame is passed as a batch parameter;
 * ``ValidationDefinition.run`` also stores every result in the context's validation results store, which in
@@ -34,9 +37,12 @@ from typing import Any
 
 import pandas as pd
 
+from quality import deferred_modules
 from quality.catalog import Suite
 
 SITE_NAME = "inventory"
+# imported by GX for expectations the suites never declare: loaded only if one is used (``deferred_modules``)
+DEFERRED_MODULES = ("scipy.stats", "altair")
 
 _lock = threading.Lock()
 
@@ -156,6 +162,8 @@ def _gx() -> Any:
     quiet = gx_logger.level == logging.NOTSET  # the application did not configure GX logging itself
     if quiet:  # GX logs chatty INFO lines while importing
         gx_logger.setLevel(logging.WARNING)
+    # scipy.stats and altair, imported by expectations the suites do not declare: 85 MB and 0.6 s, deferred
+    deferred_modules.defer(*DEFERRED_MODULES)
     import great_expectations as gx
     from great_expectations.execution_engine import pandas_execution_engine
 
