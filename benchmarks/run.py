@@ -915,7 +915,7 @@ def render_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _generated(root: Path, projects: int, seed: int, change: float | None, jobs: int) -> dict[str, Any]:
+def generated_dumps(root: Path, projects: int, seed: int, change: float | None, jobs: int) -> dict[str, Any]:
     """The dumps under ``root``: generated, or reused when ``root`` (a kept ``--work`` folder) already holds
     a complete generation with the same parameters (the generator is deterministic; every file is checked
     to be there with the size it was written with)."""
@@ -966,11 +966,11 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
     base_root, changed_root = work / "base", work / "changed"
     print(f"generating {args.projects:,} projects (seed {args.seed}) ...", flush=True)
-    base = _generated(base_root, args.projects, args.seed, None, args.jobs)
+    base = generated_dumps(base_root, args.projects, args.seed, None, args.jobs)
     print(f"  {base['participations']:,} participations in {base['generator_wall_s']} s", flush=True)
     changed = None
     if {"project_nightly_1pct", "project_fresh_1pct"} & set(wanted):
-        changed = _generated(changed_root, args.projects, args.seed, args.change, args.jobs)
+        changed = generated_dumps(changed_root, args.projects, args.seed, args.change, args.jobs)
         print(f"  changed version: {changed['changed_projects']} projects in {changed['generator_wall_s']} s")
     expected_changed = (
         changed["changed_records"]["project"] + changed["changed_records"]["participation"]

@@ -218,3 +218,23 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:  # gone between the two looks
         return False
+
+
+def test_parse_floor_reads_every_member_and_record_of_the_dumps(tmp_path: Path) -> None:
+    """``benchmarks.parse_floor`` (the parse alone, the lower bound quoted for the targets) times the same
+    dumps the contenders load: every member inflated and parsed, every project and participation made."""
+    import zipfile
+
+    from benchmarks.parse_floor import DUMPS, measure
+
+    generated = generate(tmp_path, 120, seed=5, jobs=1)
+    data = tmp_path / HOST / "data"
+    results = measure(data)
+    h2020, horizon = generated["per_programme"]["H2020"], generated["per_programme"]["HORIZON"]
+    assert results["json_records"]["result"] == h2020["projects"] + h2020["participations"]
+    assert results["xml_records"]["result"] == horizon["projects"] + horizon["participations"]
+    assert results["json_parse"]["result"] == 2  # project.json and organization.json, each decoded whole
+    assert results["xml_parse"]["result"] == horizon["projects"]  # one document per project
+    for fmt, name in DUMPS.items():
+        with zipfile.ZipFile(data / name) as archive:
+            assert results[f"{fmt}_inflate"]["result"] == sum(info.file_size for info in archive.infolist())
