@@ -21,7 +21,8 @@ import threading
 import types
 from typing import Any
 
-_lock = threading.Lock()
+# re-entrant: importing one deferred module may read another's attributes in the same thread
+_lock = threading.RLock()
 
 
 class DeferredModule(types.ModuleType):

@@ -6,6 +6,7 @@ test has touched."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -14,13 +15,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(code: str) -> dict:
+def _run(code: str, path: Path | None = None, timeout: float = 300) -> dict:
+    paths = [str(ROOT), *([str(path)] if path is not None else []), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -124,3 +128,28 @@ def test_a_stand_in_loads_on_first_read_not_on_dunders_and_survives_a_failed_imp
     assert found["opened"] == "wave" and found["loaded"] and found["real_in_sys_modules"], found
     assert found["json_untouched"], found  # an imported module is never replaced
     assert found["failure"] == "no_such_module_for_this_test" and found["still_deferred"], found
+
+
+def test_a_deferred_module_whose_import_reads_another_deferred_module_loads_both(tmp_path: Path) -> None:
+    # constructed modules: importing "deferred_a" reads an attribute of "deferred_b", also deferred; both load
+    # in the same thread, one inside the other (a non-re-entrant lock would hang here)
+    (tmp_path / "deferred_a.py").write_text(
+        "import deferred_b\n\nVALUE = deferred_b.BASE + 1\n", encoding="utf-8"
+    )
+    (tmp_path / "deferred_b.py").write_text("BASE = 41\n", encoding="utf-8")
+    found = _run(
+        """
+        import json
+        from quality.deferred_modules import defer, is_loaded
+
+        defer("deferred_a", "deferred_b")
+        import deferred_a
+
+        before = [is_loaded("deferred_a"), is_loaded("deferred_b")]
+        print(json.dumps({"before": before, "value": deferred_a.VALUE,
+                          "after": [is_loaded("deferred_a"), is_loaded("deferred_b")]}))
+        """,
+        tmp_path,
+        timeout=60,  # a deadlock fails the test after a minute, not after five
+    )
+    assert found == {"before": [False, False], "value": 42, "after": [True, True]}, found
