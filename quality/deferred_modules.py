@@ -43,8 +43,10 @@ def defer(*names: str) -> None:
 
 
 def load(module: types.ModuleType) -> types.ModuleType:
-    """The real module of a stand-in, imported on the first call (the stand-in then holds its attributes, so
-    later reads do not come back here); any other module as it is."""
+    """The real module of a stand-in, imported on the first call; any other module as it is. The stand-in then
+    holds the real module's attributes as they were once it was imported, so later reads do not come back
+    here (a name the real module binds later is still found, through ``__getattr__``; one it rebinds later
+    is not seen by the holders of the stand-in)."""
     if not isinstance(module, DeferredModule):
         return module
     with _lock:
