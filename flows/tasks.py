@@ -538,8 +538,8 @@ def _stage_batches(
         (no_projects, no_bad), no_parts = stage_projects([]), stage_participations([])[0]
         projects, participations, quarantined = [no_projects], [no_parts], [no_bad]
     staged = StagedCordis(
-        projects=_concat(projects),
-        participations=_concat(participations),
+        projects=_concat_consuming(projects),
+        participations=_concat_consuming(participations),
         quarantined=_concat(quarantined),
         rows_read=read,
     )
@@ -557,13 +557,37 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _concat_consuming(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``_concat`` of frames with the same columns, made a column at a time: each column is dropped from
+    every one of ``frames`` once copied, so the result (one block per column) never sits beside all of
+    ``frames``. ``pd.concat`` copies the two-dimensional blocks whole while both are held: combining the
+    two dumps' staged participations that way was the full refresh's largest moment at 60k projects (+76
+    MB, benchmarks/README.md, session 18). ``frames`` are left without columns (rows only): not to be used
+    again."""
+    framed = [f for f in frames if len(f.columns)]  # a frame without columns (a released one) adds nothing
+    rows = [f for f in framed if not f.empty] or framed[:1]
+    if not rows:
+        return pd.DataFrame()
+    columns = list(rows[0].columns)
+    for frame in framed:
+        if set(frame.columns) != set(columns):
+            raise ValueError(f"frames to combine differ in columns: {list(frame.columns)} against {columns}")
+    data: dict[str, pd.Series] = {}
+    for name in columns:
+        data[name] = pd.concat([f[name] for f in rows], ignore_index=True)
+        for frame in framed:
+            del frame[name]
+    return pd.DataFrame(data, columns=columns, copy=False)
+
+
 @task(cache_policy=NO_CACHE)
 def combine_cordis(
     parts: list[StagedCordis], window_start: date | None, window_end: date | None
 ) -> StagedCordis:
     """The staged dumps as one, narrowed to a backfill's date window when one is given."""
-    projects = _concat([p.projects for p in parts])
-    participations = _concat([p.participations for p in parts])
+    # the parts' frames are consumed (the flow releases the parts next)
+    projects = _concat_consuming([p.projects for p in parts])
+    participations = _concat_consuming([p.participations for p in parts])
     projects, participations = within_window(projects, participations, window_start, window_end)
     counts: dict[str, int] = {}
     for part in parts:
