@@ -39,7 +39,7 @@ from extractors.vlaio.reference import batch_totals, load_batches, load_referenc
 from extractors.vlaio.sites import make_sites
 from inventory.config import Settings
 from inventory.errors import SourceUnavailableError
-from inventory.memory import release_after
+from inventory.memory import LARGE_PHASE_ROWS, release_after, trim_free_memory
 from quality import gate
 from quality.checks import carry_over_counts
 from quality.outcomes import GateResult
@@ -557,13 +557,19 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+# a large combine gives the freed columns back to the system every this many columns (``_concat_consuming``)
+TRIM_EVERY_COLUMNS = 4
+
+
 def _concat_consuming(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """``_concat`` of frames with the same columns, made a column at a time: each column is dropped from
     every one of ``frames`` once copied, so the result (one block per column) never sits beside all of
     ``frames``. ``pd.concat`` copies the two-dimensional blocks whole while both are held: combining the
     two dumps' staged participations that way was the full refresh's largest moment at 60k projects (+76
     MB, benchmarks/README.md, session 18). ``frames`` are left without columns (rows only): not to be used
-    again."""
+    again. The copies are made in this thread's heap while the inputs were made in the staging tasks'
+    threads, so a large combine hands the freed columns back to the system as it goes
+    (``trim_free_memory``), or the RSS would still grow by all it copies."""
     framed = [f for f in frames if len(f.columns)]  # a frame without columns (a released one) adds nothing
     rows = [f for f in framed if not f.empty] or framed[:1]
     if not rows:
@@ -572,11 +578,14 @@ def _concat_consuming(frames: list[pd.DataFrame]) -> pd.DataFrame:
     for frame in framed:
         if set(frame.columns) != set(columns):
             raise ValueError(f"frames to combine differ in columns: {list(frame.columns)} against {columns}")
+    large = sum(len(f) for f in rows) >= LARGE_PHASE_ROWS
     data: dict[str, pd.Series] = {}
-    for name in columns:
+    for number, name in enumerate(columns, start=1):
         data[name] = pd.concat([f[name] for f in rows], ignore_index=True)
         for frame in framed:
             del frame[name]
+        if large and number % TRIM_EVERY_COLUMNS == 0:
+            trim_free_memory()  # the inputs' freed columns back to the system as the copies are made
     return pd.DataFrame(data, columns=columns, copy=False)
 
 
