@@ -571,17 +571,17 @@ def _concat_consuming(frames: list[pd.DataFrame]) -> pd.DataFrame:
     threads, so a large combine hands the freed columns back to the system as it goes
     (``trim_free_memory``), or the RSS would still grow by all it copies."""
     framed = [f for f in frames if len(f.columns)]  # a frame without columns (a released one) adds nothing
-    rows = [f for f in framed if not f.empty] or framed[:1]
-    if not rows:
+    with_rows = [f for f in framed if not f.empty] or framed[:1]
+    if not with_rows:
         return pd.DataFrame()
-    columns = list(rows[0].columns)
+    columns = list(with_rows[0].columns)
     for frame in framed:
         if set(frame.columns) != set(columns):
             raise ValueError(f"frames to combine differ in columns: {list(frame.columns)} against {columns}")
-    large = sum(len(f) for f in rows) >= LARGE_PHASE_ROWS
+    large = sum(len(f) for f in with_rows) >= LARGE_PHASE_ROWS
     data: dict[str, pd.Series] = {}
     for number, name in enumerate(columns, start=1):
-        data[name] = pd.concat([f[name] for f in rows], ignore_index=True)
+        data[name] = pd.concat([f[name] for f in with_rows], ignore_index=True)
         for frame in framed:
             del frame[name]
         if large and number % TRIM_EVERY_COLUMNS == 0:
