@@ -37,16 +37,15 @@ DUMPS = {
 }
 
 
-def _members(path: Path) -> list[zipfile.ZipInfo]:
-    with zipfile.ZipFile(path) as archive:
-        return [info for info in archive.infolist() if not info.is_dir()]
+def _members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [info for info in archive.infolist() if not info.is_dir()]
 
 
 def inflate(path: Path) -> int:
     """Every member inflated; the bytes inflated."""
     total = 0
     with zipfile.ZipFile(path) as archive:
-        for info in _members(path):
+        for info in _members(archive):
             total += len(archive.read(info))
     return total
 
@@ -55,7 +54,7 @@ def parse(path: Path, fmt: str) -> int:
     """Every member parsed whole by the C parser and dropped; the number of members parsed."""
     parsed = 0
     with zipfile.ZipFile(path) as archive:
-        for info in _members(path):
+        for info in _members(archive):
             content = archive.read(info)
             if fmt == "json":
                 if info.filename.endswith(".json"):
